@@ -1,0 +1,78 @@
+# connect-zendesk — every target creates or reuses .venv itself; `make help` lists them.
+SHELL := /bin/bash
+export SAM_CLI_TELEMETRY := 0
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REGION ?= us-east-1
+FN ?= caller_lookup
+EVENT ?= events/$(FN)/known_caller.json
+STACK ?= connect-zendesk
+
+# sam build without Docker needs a working Python 3.13 on PATH: pyenv's install first (its shim may
+# exist without being active), else any python3.13 that runs.
+PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.13*/bin 2>/dev/null | sort -rV) \
+	$$(dirname "$$(command -v python3.13 2>/dev/null)" 2>/dev/null); do \
+	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
+HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
+
+.PHONY: help setup demo test unit integration e2e lint format build invoke bench deploy clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the project with its dev tools (idempotent)
+
+demo: setup ## play a whole call on the embedded local stack (no AWS account, no Docker)
+	$(BIN)/python -m connect_zendesk_local.demo
+
+test: setup lint ## lint, then unit, integration and e2e tests with branch coverage
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest tests
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+
+unit: setup ## unit tests only (fast, no sockets)
+	$(BIN)/pytest tests/unit
+
+lint: setup ## ruff, mypy, cfn-lint and sam validate --lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --region $(REGION) --template-file template.yaml
+
+format: setup ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+build: setup ## sam build (Python 3.13 from PATH/pyenv; --use-container only where Docker runs)
+	@if [ -n "$(PY313_BIN)" ]; then \
+		echo "sam build with $(PY313_BIN)/python3.13"; \
+		PATH="$(PY313_BIN):$$PATH" $(BIN)/sam build --template-file template.yaml; \
+	elif [ -n "$(HAVE_DOCKER)" ]; then \
+		$(BIN)/sam build --template-file template.yaml --use-container; \
+	else \
+		echo "sam build needs python3.13 on PATH (pyenv install 3.13) or a running Docker engine" >&2; exit 1; \
+	fi
+
+invoke: setup ## run one function on the local stack: make invoke FN=caller_lookup EVENT=events/caller_lookup/known_caller.json
+	@$(BIN)/python -m connect_zendesk_local.invoke $(FN) $(EVENT)
+
+bench: setup ## benchmarks in bench/, reported as ratios against baselines measured in the same run
+	$(BIN)/python -m bench
+
+deploy: build ## sam deploy (uses samconfig.toml; add ARGS=--guided the first time)
+	$(BIN)/sam deploy --template-file .aws-sam/build/template.yaml $(ARGS)
+
+clean: ## remove build output, caches and the virtual environment
+	rm -rf .aws-sam $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""connect-zendesk shared package: domain logic and adapters for the Lambda functions."""

@@ -1,0 +1,1 @@
+"""Amazon Connect contact-flow contract: event parsing, flat responses, the step runner."""

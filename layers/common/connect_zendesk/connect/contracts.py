@@ -1,0 +1,61 @@
+"""The contract table: what each contact-flow function reads and returns.
+
+One table serves the handlers (which keys a response may carry), the template Outputs text, the
+README's flow-designer guide and the flow tests, so none of them can drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FlowContract:
+    function: str
+    summary: str
+    parameters: tuple[str, ...]  # read from Details.Parameters (or the contact attribute of that name)
+    returns: tuple[str, ...]  # keys of the flat response, read in the flow as $.External.<key>
+    required_env: frozenset[str]  # checked at cold start
+
+
+ZENDESK_LOOKUP_ENV = frozenset(
+    {"ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_SECRET_ARN", "CONTACTS_TABLE", "CACHE_TABLE"}
+)
+
+
+CALLER_LOOKUP = FlowContract(
+    function="caller_lookup",
+    summary="Caller's phone number to their Zendesk end-user.",
+    parameters=("phoneNumber",),
+    returns=(
+        "lambdaResult",
+        "zendeskUserId",
+        "customerName",
+        "customerFirstName",
+        "matchCount",
+        "skipReason",
+        "errorType",
+    ),
+    required_env=ZENDESK_LOOKUP_ENV,
+)
+
+TICKET_LOOKUP = FlowContract(
+    function="ticket_lookup",
+    summary="The caller's open Zendesk tickets, newest update first, with a sentence to speak.",
+    parameters=("zendeskUserId", "phoneNumber", "language"),
+    returns=(
+        "lambdaResult",
+        "zendeskUserId",
+        "openTicketCount",
+        "ticketId",
+        "ticketSubject",
+        "ticketStatus",
+        "ticketIds",
+        "ticketPrompt",
+        "skipReason",
+        "errorType",
+    ),
+    required_env=ZENDESK_LOOKUP_ENV,
+)
+
+FLOW_CONTRACTS: dict[str, FlowContract] = {c.function: c for c in (CALLER_LOOKUP, TICKET_LOOKUP)}

@@ -1,0 +1,1 @@
+"""Domain logic of the contact-flow steps, written against the ports in `domain.ports`."""

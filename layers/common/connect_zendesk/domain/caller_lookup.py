@@ -1,0 +1,130 @@
+"""Who is calling: the caller's number, normalised to E.164, matched to a Zendesk end-user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connect_zendesk.connect.flow_event import FlowRequest
+from connect_zendesk.connect.flow_response import FlowOutcome, LambdaResult
+from connect_zendesk.domain.best_effort import record_best_effort
+from connect_zendesk.domain.models import ZendeskUser
+from connect_zendesk.domain.ports import ZendeskDirectory
+from connect_zendesk.messages import locale_for
+from connect_zendesk.observability import logger
+from connect_zendesk.phone import CallerNumber, Unusable, UnusableReason, normalise, same_number
+from connect_zendesk.pii import mask_phone
+from connect_zendesk.services import Services
+from connect_zendesk.text import first_name, speakable
+
+CACHE_PREFIX = "caller#"
+MAX_IDENTITY_CHECKS = 2  # keeps a first-time caller within three Zendesk calls
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    result: LambdaResult
+    number: CallerNumber | None = None
+    user: ZendeskUser | None = None
+    match_count: int = 0
+    skip_reason: str = ""
+
+
+def lookup_caller(request: FlowRequest, services: Services) -> FlowOutcome:
+    identity = identify_caller(request, services)
+    remember_caller(request, identity, services)
+    if identity.result is LambdaResult.SKIPPED:
+        return FlowOutcome.skipped(identity.skip_reason)
+    if identity.user is None:
+        return FlowOutcome(LambdaResult.NOT_FOUND, {"matchCount": 0})
+    locale = locale_for(request.value("language") or request.language_code)
+    name = speakable(identity.user.name, locale, max_chars=64)
+    return FlowOutcome(
+        LambdaResult.SUCCESS,
+        {
+            "zendeskUserId": identity.user.id,
+            "customerName": name,
+            "customerFirstName": first_name(name)[:32],
+            "matchCount": identity.match_count,
+        },
+    )
+
+
+def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:
+    number = caller_number(request, services.settings.default_phone_region)
+    if isinstance(number, Unusable):
+        logger.info("caller lookup skipped", extra={"reason": number.reason.value})
+        return CallerIdentity(LambdaResult.SKIPPED, skip_reason=number.reason.value)
+    cache_key = CACHE_PREFIX + number.e164
+    cached = services.cache.get(cache_key)
+    if isinstance(cached, dict):
+        user = ZendeskUser.from_cache(cached["user"]) if cached.get("user") else None
+        match_count = int(cached.get("matchCount", 0))
+    else:
+        matches = matching_users(number, services.zendesk)
+        user = matches[0] if matches else None
+        match_count = len(matches)
+        ttls = services.settings.cache_ttls
+        services.cache.put(
+            cache_key,
+            {"user": user.to_cache() if user else None, "matchCount": match_count},
+            ttls.caller_seconds if user else ttls.caller_not_found_seconds,
+        )
+    logger.info(
+        "caller identified" if user else "caller not in Zendesk",
+        extra={
+            "caller": mask_phone(number.e164),
+            "zendesk_user_id": user.id if user else None,
+            "match_count": match_count,
+            "cached": isinstance(cached, dict),
+        },
+    )
+    result = LambdaResult.SUCCESS if user else LambdaResult.NOT_FOUND
+    return CallerIdentity(result, number, user, match_count)
+
+
+def caller_number(request: FlowRequest, default_region: str) -> CallerNumber | Unusable:
+    """A `phoneNumber` flow parameter wins; otherwise the customer endpoint, if it is a telephone."""
+    explicit = request.parameters.get("phoneNumber", "").strip()
+    if explicit:
+        return normalise(explicit, default_region)
+    if request.customer_endpoint_type not in ("", "TELEPHONE_NUMBER"):
+        return Unusable(UnusableReason.NOT_TELEPHONE)
+    return normalise(request.customer_address, default_region)
+
+
+def matching_users(number: CallerNumber, zendesk: ZendeskDirectory) -> list[ZendeskUser]:
+    """End-users whose number really is the caller's, best match first.
+
+    Zendesk's `phone:*digits` search matches by suffix, so every candidate is checked in E.164.
+    Direct lines come before shared (household) numbers; then the oldest profile, so the choice
+    is the same on every call.
+    """
+    candidates = [
+        u for u in zendesk.end_users_by_phone(number.national_digits) if u.role == "end-user" and u.active
+    ]
+    verified = [u for u in candidates if same_number(u.phone, number)]
+    if not verified:
+        # The search also matches secondary phone identities, which search results do not show.
+        for user in candidates[:MAX_IDENTITY_CHECKS]:
+            if any(same_number(p, number) for p in zendesk.phone_identities(user.id)):
+                verified.append(user)
+    return sorted(verified, key=lambda u: (u.shared_phone_number, u.id))
+
+
+def remember_caller(request: FlowRequest, identity: CallerIdentity, services: Services) -> None:
+    """Best effort: the flow still gets its answer when the Contacts table cannot be written."""
+    if not request.contact_id:
+        return
+    record_best_effort(
+        "caller",
+        lambda: services.contacts.record_caller(
+            request.contact_id,
+            caller_e164=identity.number.e164 if identity.number else "",
+            zendesk_user_id=identity.user.id if identity.user else None,
+            match_count=identity.match_count,
+            channel=request.channel,
+            language=request.value("language") or request.language_code,
+            instance_arn=request.instance_arn,
+            lookup_result=identity.result.value,
+        ),
+    )

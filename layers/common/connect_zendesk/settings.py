@@ -1,0 +1,100 @@
+"""One place for configuration: environment variables read and validated once per container.
+
+Every function declares the variables it cannot work without; they are checked at cold start so a
+misconfigured stack fails loudly in its first log line instead of half-way through a call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REGION = re.compile(r"^[A-Z]{2}$")
+
+
+class ConfigurationError(ValueError):
+    """The function's environment is missing a variable or holds an invalid value."""
+
+
+@dataclass(frozen=True)
+class CacheTtls:
+    caller_seconds: int = 3600
+    caller_not_found_seconds: int = 300
+    tickets_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "dev"
+    zendesk_subdomain: str = ""
+    zendesk_domain: str = "zendesk.com"
+    zendesk_email: str = ""
+    zendesk_secret_arn: str = ""
+    contacts_table: str = ""
+    cache_table: str = ""
+    default_phone_region: str = "US"
+    cache_ttls: CacheTtls = field(default_factory=CacheTtls)
+    flow_time_budget_seconds: float = 3.0
+    contact_retention_days: int = 90
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
+        missing = sorted(name for name in required if not env.get(name, "").strip())
+        if missing:
+            raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        settings = cls(
+            environment=env.get("ENVIRONMENT", "dev").strip() or "dev",
+            zendesk_subdomain=env.get("ZENDESK_SUBDOMAIN", "").strip().lower(),
+            zendesk_domain=env.get("ZENDESK_DOMAIN", "zendesk.com").strip().lower() or "zendesk.com",
+            zendesk_email=env.get("ZENDESK_EMAIL", "").strip(),
+            zendesk_secret_arn=env.get("ZENDESK_SECRET_ARN", "").strip(),
+            contacts_table=env.get("CONTACTS_TABLE", "").strip(),
+            cache_table=env.get("CACHE_TABLE", "").strip(),
+            default_phone_region=env.get("DEFAULT_PHONE_REGION", "US").strip().upper() or "US",
+            cache_ttls=CacheTtls(
+                caller_seconds=_int(env, "CALLER_CACHE_TTL_SECONDS", 3600, low=0, high=7 * 86400),
+                caller_not_found_seconds=_int(env, "CALLER_NOT_FOUND_TTL_SECONDS", 300, low=0, high=86400),
+                tickets_seconds=_int(env, "TICKET_CACHE_TTL_SECONDS", 60, low=0, high=86400),
+            ),
+            flow_time_budget_seconds=_int(env, "FLOW_TIME_BUDGET_MS", 3000, low=200, high=7000) / 1000,
+            contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 90, low=1, high=3650),
+        )
+        settings._validate()
+        return settings
+
+    def _validate(self) -> None:
+        if self.zendesk_subdomain and not _SUBDOMAIN.match(self.zendesk_subdomain):
+            raise ConfigurationError("ZENDESK_SUBDOMAIN must be the bare subdomain, e.g. 'acme'")
+        if not _DOMAIN.match(self.zendesk_domain):
+            raise ConfigurationError("ZENDESK_DOMAIN must be a host name such as zendesk.com")
+        if self.zendesk_email and not _EMAIL.match(self.zendesk_email):
+            raise ConfigurationError("ZENDESK_EMAIL must be the API user's email address")
+        if not _REGION.match(self.default_phone_region):
+            raise ConfigurationError("DEFAULT_PHONE_REGION must be an ISO 3166 alpha-2 code such as US")
+        if self.cache_ttls.caller_not_found_seconds > self.cache_ttls.caller_seconds:
+            raise ConfigurationError("CALLER_NOT_FOUND_TTL_SECONDS must not exceed CALLER_CACHE_TTL_SECONDS")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@cache
+def get_settings(required: frozenset[str] = frozenset()) -> Settings:
+    """Settings for this container, validated on first call (at cold start) and then reused."""
+    return Settings.from_env(os.environ, required)

@@ -1,0 +1,92 @@
+"""Creates the template's AWS resources on a local endpoint (moto server, or moto's mock_aws).
+
+One provisioner per resource type; each records the physical ids and attributes the template's
+!Ref and !GetAtt resolve to. Types without a provisioner are ignored (Lambda permissions, IAM,
+log groups, Connect resources): they have no local behaviour to emulate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from connect_zendesk_local.cfn_template import PhysicalResource, Template
+
+Provisioner = Callable[[Template, str, dict[str, Any], Callable[[str], Any]], PhysicalResource]
+
+# Types provisioned before the rest because others refer to them (e.g. dead-letter queues, secrets).
+_ORDER = ["AWS::SecretsManager::Secret", "AWS::DynamoDB::Table"]
+
+
+def local_name(template: Template, logical_id: str) -> str:
+    return f"{template.stack_name}-{logical_id}"
+
+
+def provision_table(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    dynamodb = client("dynamodb")
+    name = str(props.get("TableName") or local_name(template, logical_id))
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(index_kind):
+            request[index_kind] = [
+                {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+                for index in props[index_kind]
+            ]
+    stream = props.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    if props.get("SSESpecification", {}).get("SSEEnabled"):
+        request["SSESpecification"] = {"Enabled": True}
+    description = dynamodb.create_table(**request)["TableDescription"]
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+        )
+    attributes = {"Arn": description["TableArn"]}
+    if "LatestStreamArn" in description:
+        attributes["StreamArn"] = description["LatestStreamArn"]
+    return PhysicalResource(ref=name, attributes=attributes)
+
+
+def provision_secret(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    created = client("secretsmanager").create_secret(
+        Name=str(props.get("Name") or local_name(template, logical_id)),
+        SecretString=str(props.get("SecretString", "")),
+        Description=str(props.get("Description", "")),
+    )
+    return PhysicalResource(ref=created["ARN"], attributes={"Id": created["ARN"]})
+
+
+PROVISIONERS: dict[str, Provisioner] = {
+    "AWS::SecretsManager::Secret": provision_secret,
+    "AWS::DynamoDB::Table": provision_table,
+}
+
+
+def provision(
+    template: Template, client: Callable[[str], Any], secret_values: dict[str, dict[str, str]] | None = None
+) -> None:
+    """Create every provisionable resource, in dependency order, recording its physical ids.
+
+    `secret_values` replaces the template's placeholder secret strings (logical id -> JSON object),
+    e.g. with the Zendesk emulator's token.
+    """
+    secret_values = secret_values or {}
+    ordered = _ORDER + [t for t in PROVISIONERS if t not in _ORDER]
+    for resource_type in ordered:
+        for logical_id in template.resources_of_type(resource_type):
+            props = template.properties(logical_id)
+            if logical_id in secret_values:
+                props["SecretString"] = json.dumps(secret_values[logical_id])
+            template.physical[logical_id] = PROVISIONERS[resource_type](template, logical_id, props, client)

@@ -1,0 +1,186 @@
+"""`make demo`: a whole call on the embedded local stack, printed as a timeline.
+
+No AWS account and no Docker: moto server plays DynamoDB and Secrets Manager (tables created from
+template.yaml), the Zendesk emulator plays Zendesk Support with its demo customers, and the
+functions' handlers run here exactly as Lambda would run them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from connect_zendesk_local.cfn_template import PROJECT_ROOT
+from connect_zendesk_local.connect_events import contact_flow_event
+from connect_zendesk_local.stack import LocalStack, function_output_to
+
+FUNCTION_LOG = PROJECT_ROOT / ".local-stack" / "demo-function-logs.jsonl"
+
+
+@dataclass
+class Timeline:
+    """Prints what happens during a call, with the time since the call started."""
+
+    out: TextIO
+    function_log: TextIO  # the functions' own JSON logs, as CloudWatch would hold them
+    started: float = field(default_factory=time.monotonic)
+
+    def restart(self) -> None:
+        self.started = time.monotonic()
+
+    def heading(self, text: str) -> None:
+        print(f"\n{text}", file=self.out)
+
+    def line(self, actor: str, text: str) -> None:
+        elapsed = time.monotonic() - self.started
+        print(f"  +{elapsed:6.3f}s  {actor:<10} {text}", file=self.out)
+
+    def note(self, text: str) -> None:
+        print(f"  {'':8}  {'':<10} {text}", file=self.out)
+
+
+@dataclass
+class DemoCall:
+    """One call from the flow's point of view: it invokes functions and says what the flow says."""
+
+    stack: LocalStack
+    timeline: Timeline
+    caller: str | None
+    language: str = "en-US"
+    contact_id: str = ""
+    zendesk_calls_before: int = 0
+
+    def __post_init__(self) -> None:
+        self.event = contact_flow_event(self.caller, language=self.language)
+        self.contact_id = self.event["Details"]["ContactData"]["ContactId"]
+        self.zendesk_calls_before = _zendesk_api_calls(self.stack)
+
+    def invoke(self, function: str, describe: Callable[[dict[str, str]], str]) -> dict[str, str]:
+        self.timeline.line("Connect", f"→ {function}")
+        with function_output_to(self.timeline.function_log):
+            response: dict[str, str] = self.stack.invoke(function, self.event)
+        self.timeline.line("Lambda", f"← {response['lambdaResult']} · {describe(response)}")
+        return response
+
+    def says(self, text: str) -> None:
+        self.timeline.line("Flow says", f'"{text}"')
+
+    def zendesk_calls(self) -> int:
+        return _zendesk_api_calls(self.stack) - self.zendesk_calls_before
+
+
+def play_lookup(call: DemoCall) -> tuple[dict[str, str], dict[str, str]]:
+    """The inbound flow's first steps: who is calling, and which ticket are they calling about."""
+    caller = call.invoke("caller_lookup", _describe_caller)
+    if caller["lambdaResult"] == "Success":
+        call.says(f"Hello {caller['customerFirstName']}, thanks for calling.")
+    else:
+        call.says("Thanks for calling support.")
+    tickets = call.invoke("ticket_lookup", _describe_tickets)
+    if tickets["lambdaResult"] == "Success":
+        call.says(tickets["ticketPrompt"])
+        call.timeline.line("Flow asks", '"Are you calling about this ticket? Press 1 for yes, 2 for no."')
+    elif tickets["ticketPrompt"]:
+        call.says(tickets["ticketPrompt"])
+    call.timeline.note(f"Zendesk API calls during this call: {call.zendesk_calls()}")
+    return caller, tickets
+
+
+def _describe_caller(response: dict[str, str]) -> str:
+    result = response["lambdaResult"]
+    if result == "Success":
+        return f"Zendesk user {response['zendeskUserId']} ({response['matchCount']} match)"
+    if result == "Skipped":
+        return f"{response['skipReason']}: no Zendesk call"
+    if result == "Error":
+        return f"errorType {response['errorType']}: the flow takes its error branch"
+    return "no Zendesk user has this number"
+
+
+def _describe_tickets(response: dict[str, str]) -> str:
+    if response["lambdaResult"] == "Success":
+        return (
+            f"{response['openTicketCount']} open ticket(s), offering {response['ticketId']} "
+            f"({response['ticketStatus']}); ticketIds {response['ticketIds']}"
+        )
+    return response["skipReason"] or response["errorType"] or "no open tickets"
+
+
+def _zendesk_api_calls(stack: LocalStack) -> int:
+    assert stack.zendesk is not None
+    return sum(1 for r in stack.zendesk.requests_log() if r.path.startswith("/api/v2/"))
+
+
+def contact_record(stack: LocalStack, contact_id: str) -> dict[str, Any]:
+    table = stack.template.physical["ContactsTable"].ref
+    item = (
+        stack.client("dynamodb")
+        .get_item(TableName=table, Key={"contactId": {"S": contact_id}})
+        .get("Item", {})
+    )
+    return {key: next(iter(value.values())) for key, value in item.items()}
+
+
+def run_demo(out: TextIO = sys.stdout, function_log: TextIO | None = None) -> None:
+    print("connect-zendesk demo: calls on the embedded local stack (no AWS account, no Docker)", file=out)
+    with contextlib.ExitStack() as resources:
+        if function_log is None:
+            FUNCTION_LOG.parent.mkdir(exist_ok=True)
+            function_log = resources.enter_context(FUNCTION_LOG.open("w", encoding="utf-8"))
+        stack = resources.enter_context(LocalStack())
+        _play(stack, Timeline(out, function_log))
+    print(
+        f"\nLocal stack stopped. The functions' own logs: {FUNCTION_LOG.relative_to(PROJECT_ROOT)}", file=out
+    )
+
+
+def _play(stack: LocalStack, timeline: Timeline) -> None:
+    assert stack.zendesk is not None
+    tables = ", ".join(sorted(stack.template.resources_of_type("AWS::DynamoDB::Table")))
+    timeline.heading("Local stack")
+    timeline.note(f"moto server       {stack.aws_endpoint}  (tables from template.yaml: {tables})")
+    timeline.note(f"Zendesk emulator  {stack.zendesk.url}  (seeded demo customers)")
+
+    timeline.heading("Call 1 · a known customer calls from +1 415-555-2671")
+    timeline.restart()
+    first = DemoCall(stack, timeline, "+14155552671")
+    play_lookup(first)
+    record = contact_record(stack, first.contact_id)
+    timeline.note(
+        f"Contacts table: {first.contact_id} → Zendesk user {record.get('zendeskUserId')}, "
+        f"offered tickets {[int(t['N']) for t in record.get('offeredTicketIds', [])]}"
+    )
+
+    timeline.heading("Call 2 · the same customer calls back (answers come from the Cache table)")
+    timeline.restart()
+    play_lookup(DemoCall(stack, timeline, "+14155552671"))
+
+    timeline.heading("Call 3 · a number Zendesk does not know")
+    timeline.restart()
+    play_lookup(DemoCall(stack, timeline, "+12125550147"))
+
+    timeline.heading("Call 4 · a withheld number")
+    timeline.restart()
+    play_lookup(DemoCall(stack, timeline, "anonymous"))
+
+    timeline.heading("Call 5 · 山田 太郎 calls the Japanese line")
+    timeline.restart()
+    play_lookup(DemoCall(stack, timeline, "+81312345678", language="ja-JP"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.parse_args(argv)
+    run_demo()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

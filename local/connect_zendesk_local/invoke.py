@@ -1,0 +1,51 @@
+"""Run one function's handler on the local stack, like `sam local invoke` without Docker.
+
+    python -m connect_zendesk_local.invoke caller_lookup events/caller_lookup/known_caller.json
+
+The handler comes from template.yaml (CodeUri + Handler) and runs with the template's environment
+for that function. Only the JSON response goes to stdout; logs and metrics go to stderr. A stack
+started with `python -m connect_zendesk_local.stack` is used when running, else a private one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from connect_zendesk_local.stack import LocalStack, attach_running, function_output_to, invoke_function
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("function", help="folder under functions/ (e.g. caller_lookup) or logical id")
+    parser.add_argument(
+        "event", type=Path, help="JSON event file, e.g. events/caller_lookup/known_caller.json"
+    )
+    args = parser.parse_args(argv)
+    try:
+        event = json.loads(args.event.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        parser.error(f"cannot read event {args.event}: {exc}")
+    # Powertools writes logs and EMF metrics to stdout, as in Lambda; here they go to stderr so
+    # stdout carries only the response.
+    with function_output_to(sys.stderr):
+        response = _invoke(args.function, event)
+    print(json.dumps(response, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _invoke(function: str, event: Any) -> Any:
+    template = attach_running()
+    if template is not None:
+        return invoke_function(template, function, event)
+    with LocalStack() as stack:
+        return stack.invoke(function, event)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""The embedded local stack: moto server and the Zendesk emulator on loopback, resources from template.yaml.
+
+    python -m connect_zendesk_local.stack      # run it in the foreground (Ctrl-C stops it)
+
+While it runs, `make invoke` uses it (it finds .local-stack/stack.json); otherwise each
+`make invoke` starts a private stack for the one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from connect_zendesk_local.aws_resources import provision
+from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
+from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
+from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request drowns the output
+
+REGION = "us-east-1"
+ZENDESK_EMAIL = "agent@example.com"
+ZENDESK_TOKEN = "local-demo-token"  # the emulator's token, not a real credential
+STATE_FILE = PROJECT_ROOT / ".local-stack" / "stack.json"
+SERVICE_LOGGER = "connect-zendesk"  # POWERTOOLS_SERVICE_NAME in the template's Globals
+LOCAL_PARAMETERS = {"ZendeskSubdomain": "demo", "ZendeskEmail": ZENDESK_EMAIL, "Environment": "dev"}
+
+
+def process_environment(aws_endpoint: str, zendesk_netloc: str) -> dict[str, str]:
+    """What a function process needs besides its template environment to talk to the local stack."""
+    return {
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "ZENPY_FORCE_NETLOC": zendesk_netloc,
+        "ZENPY_FORCE_SCHEME": "http",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+        "POWERTOOLS_DEV": "false",
+    }
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        faults: FaultConfig | None = None,
+        parameters: Mapping[str, str] | None = None,
+        zendesk_dataset: dict[str, Any] | None = None,
+    ) -> None:
+        self._faults = faults
+        self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
+        self._dataset = zendesk_dataset
+        self._moto: ThreadedMotoServer | None = None
+        self.zendesk: ZendeskEmulator | None = None
+        self.template = Template.from_file(parameters=self._parameters, region=REGION)
+        self.aws_endpoint = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.aws_endpoint = f"http://{host}:{port}"
+        # moto keeps its state per process: a stack started after another must not inherit it.
+        urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"))  # noqa: S310
+        self.zendesk = ZendeskEmulator(
+            port=0, dataset=self._dataset, faults=self._faults, email=ZENDESK_EMAIL, api_token=ZENDESK_TOKEN
+        )
+        self.zendesk.start()
+        os.environ.update(self.environment)
+        _reset_function_caches()
+        provision(
+            self.template, self.client, secret_values={"ZendeskApiTokenSecret": {"api_token": ZENDESK_TOKEN}}
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.zendesk is not None:
+            self.zendesk.stop()
+        if self._moto is not None:
+            self._moto.stop()
+        _reset_function_caches()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ use
+    @property
+    def environment(self) -> dict[str, str]:
+        assert self.zendesk is not None, "start() the stack first"
+        return process_environment(self.aws_endpoint, self.zendesk.netloc)
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session().client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
+
+    def invoke(self, function: str, event: Any) -> Any:
+        return invoke_function(self.template, function, event)
+
+    def save_state(self, path: Path = STATE_FILE) -> None:
+        assert self.zendesk is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "pid": os.getpid(),
+            "aws_endpoint": self.aws_endpoint,
+            "zendesk_netloc": self.zendesk.netloc,
+            "parameters": self._parameters,
+            "physical": {
+                k: {"ref": v.ref, "attributes": v.attributes} for k, v in self.template.physical.items()
+            },
+        }
+        path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+
+def _reset_function_caches() -> None:
+    # Imported here, not at the top: a function's package must first be imported after its
+    # environment is set, as in Lambda (Powertools reads its settings at import).
+    from connect_zendesk.services import reset_caches  # noqa: PLC0415
+
+    reset_caches()
+    forget_loaded_handlers()
+
+
+def invoke_function(template: Template, function: str, event: Any) -> Any:
+    """Call a function's handler in this process with its template environment, like Lambda would."""
+    spec = template.function(function)
+    os.environ.update(spec.environment)
+    handler = load_handler(spec)
+    context = LocalLambdaContext(
+        function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
+    )
+    return handler(event, context)
+
+
+@contextlib.contextmanager
+def function_output_to(stream: TextIO) -> Iterator[None]:
+    """Send what functions print (Powertools JSON logs, EMF metrics) to `stream` instead of stdout.
+
+    Powertools binds its log handler to the stdout of the moment the logger is created, so the
+    handler's stream is switched as well as sys.stdout.
+    """
+    handlers = [h for h in logging.getLogger(SERVICE_LOGGER).handlers if isinstance(h, logging.StreamHandler)]
+    previous = [h.setStream(stream) for h in handlers]
+    try:
+        with contextlib.redirect_stdout(stream):
+            yield
+    finally:
+        for handler, old in zip(handlers, previous, strict=True):
+            if old is not None:
+                handler.setStream(old)
+
+
+def attach_running(path: Path = STATE_FILE) -> Template | None:
+    """The template bound to a stack another process runs, if one is alive; its environment applied."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    template = Template.from_file(parameters=state["parameters"], region=REGION)
+    template.physical = {k: PhysicalResource(v["ref"], v["attributes"]) for k, v in state["physical"].items()}
+    os.environ.update(process_environment(state["aws_endpoint"], state["zendesk_netloc"]))
+    return template
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.parse_args(argv)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with LocalStack(faults=FaultConfig.from_env()) as stack:
+        stack.save_state()
+        assert stack.zendesk is not None
+        print(f"moto server      {stack.aws_endpoint}", file=sys.stderr)
+        print(f"Zendesk emulator {stack.zendesk.url}", file=sys.stderr)
+        print(f"state            {STATE_FILE.relative_to(PROJECT_ROOT)} (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            stopping.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            STATE_FILE.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Zendesk's error bodies, raised as exceptions by the API handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An HTTP error answer with Zendesk's JSON error body."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {body.get('error')}")
+        self.status = status
+        self.body = body
+
+
+def not_found() -> ApiError:
+    return ApiError(404, {"error": "RecordNotFound", "description": "Not found"})
+
+
+def invalid_endpoint() -> ApiError:
+    return ApiError(404, {"error": "InvalidEndpoint", "description": "Not found"})
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(401, {"error": "Couldn't authenticate you"})
+
+
+def bad_request(description: str) -> ApiError:
+    return ApiError(400, {"error": "BadRequest", "description": description})
+
+
+def too_many_values(description: str) -> ApiError:
+    return ApiError(400, {"error": "TooManyValues", "description": description})
+
+
+def record_invalid(field: str, description: str, error: str = "InvalidValue") -> ApiError:
+    """422 as Zendesk words it: the field, a sentence, and a machine-readable reason."""
+    details = {field: [{"description": description, "error": error}]}
+    return ApiError(
+        422, {"error": "RecordInvalid", "description": "Record validation errors", "details": details}
+    )
