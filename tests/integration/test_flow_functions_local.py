@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -180,42 +181,32 @@ def test_contacts_and_cache_tables_hold_what_later_steps_need(stack: LocalStack)
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "ZENPY_FORCE"))}
-    env.pop("COVERAGE_PROCESS_START", None)
-    return env
+    """A shell's environment: no endpoints of the test's own stack leak into the child."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "ZENPY_FORCE"))}
 
 
-def test_make_invoke_prints_only_the_response_on_stdout() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "connect_zendesk_local.invoke",
-            "caller_lookup",
-            "events/caller_lookup/known_caller.json",
-        ],
+def _make_invoke(event: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """What `make invoke FN=caller_lookup EVENT=<event>` runs."""
+    return subprocess.run(
+        [sys.executable, "-m", "connect_zendesk_local.invoke", "caller_lookup", event],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         env=_env(),
-        check=True,
+        check=check,
     )
+
+
+def test_make_invoke_prints_only_the_response_on_stdout() -> None:
+    result = _make_invoke("events/caller_lookup/known_caller.json")
     response = json.loads(result.stdout)
     assert response["lambdaResult"] == "Success"
     assert "flow step answered" in result.stderr
 
 
 def test_invoke_rejects_an_unreadable_event() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "connect_zendesk_local.invoke", "caller_lookup", "events/missing.json"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_env(),
-        check=False,
-    )
+    result = _make_invoke("events/missing.json", check=False)
     assert result.returncode == 2
     assert "cannot read event" in result.stderr
 
@@ -246,37 +237,11 @@ def running_stack() -> Iterator[subprocess.Popen[str]]:
 def test_invoke_uses_a_running_stack_and_the_stack_cleans_up(running_stack: subprocess.Popen[str]) -> None:
     state = json.loads(STATE_FILE.read_text(encoding="utf-8"))
     for _ in range(2):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "connect_zendesk_local.invoke",
-                "caller_lookup",
-                "events/caller_lookup/known_caller.json",
-            ],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=_env(),
-            check=True,
-        )
+        result = _make_invoke("events/caller_lookup/known_caller.json")
         assert json.loads(result.stdout)["lambdaResult"] == "Success"
     # The second call was answered from the running stack's cache: one Zendesk search in all.
-    log = json.loads(
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import urllib.request,sys;"
-                f"sys.stdout.write(urllib.request.urlopen('http://{state['zendesk_netloc']}/__emulator/requests').read().decode())",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
-    )
+    with urllib.request.urlopen(f"http://{state['zendesk_netloc']}/__emulator/requests") as answer:
+        log = json.loads(answer.read())
     searches = [r for r in (log["requests"] if isinstance(log, dict) else log) if "search" in r["path"]]
     assert len(searches) == 1
     running_stack.send_signal(signal.SIGTERM)
