@@ -54,11 +54,7 @@ class Settings:
     sentiment_backend: str = "comprehend"
     negative_alert_streak: int = 3
     supervisor_alert_topic_arn: str = ""
-
-    @property
-    def zendesk_issuer(self) -> str:
-        """The `iss` the Zendesk app puts in its signed JWT: https://<subdomain>.<domain>."""
-        return f"https://{self.zendesk_subdomain}.{self.zendesk_domain}"
+    zendesk_app_issuer: str = ""  # the `iss` the Zendesk app signs: https://<subdomain>.zendesk.com
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -88,10 +84,11 @@ class Settings:
             panel_socket_stage=env.get("PANEL_SOCKET_STAGE", "").strip(),
             panel_token_secret_arn=env.get("PANEL_TOKEN_SECRET_ARN", "").strip(),
             zendesk_app_secret_arn=env.get("ZENDESK_APP_SECRET_ARN", "").strip(),
-            panel_token_ttl_seconds=_int(env, "PANEL_TOKEN_TTL_SECONDS", 300, low=60, high=3600),
+            panel_token_ttl_seconds=_int(env, "PANEL_ACCESS_TTL_SECONDS", 300, low=60, high=3600),
             sentiment_backend=env.get("SENTIMENT_BACKEND", "comprehend").strip().lower() or "comprehend",
             negative_alert_streak=_int(env, "NEGATIVE_SENTIMENT_ALERT_STREAK", 3, low=1, high=20),
             supervisor_alert_topic_arn=env.get("SUPERVISOR_ALERT_TOPIC_ARN", "").strip(),
+            zendesk_app_issuer=env.get("ZENDESK_APP_ISSUER", "").strip().rstrip("/"),
         )
         settings._validate()
         return settings
@@ -109,6 +106,8 @@ class Settings:
             raise ConfigurationError("CALLER_NOT_FOUND_TTL_SECONDS must not exceed CALLER_CACHE_TTL_SECONDS")
         if self.sentiment_backend not in {"comprehend", "local"}:
             raise ConfigurationError("SENTIMENT_BACKEND must be 'comprehend' or 'local'")
+        if self.zendesk_app_issuer and not self.zendesk_app_issuer.startswith("https://"):
+            raise ConfigurationError("ZENDESK_APP_ISSUER must be https://<subdomain>.zendesk.com")
         if self.panel_socket_endpoint and not self.panel_socket_endpoint.startswith(("wss://", "ws://")):
             raise ConfigurationError("PANEL_SOCKET_ENDPOINT must be the WebSocket API endpoint (wss://...)")
 

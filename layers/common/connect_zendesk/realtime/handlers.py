@@ -40,7 +40,7 @@ PANEL_TOKEN_ENV = frozenset(
     {
         "PANEL_TOKEN_SECRET_ARN",
         "ZENDESK_APP_SECRET_ARN",
-        "ZENDESK_SUBDOMAIN",
+        "ZENDESK_APP_ISSUER",
         "PANEL_SOCKET_ENDPOINT",
         "PANEL_SOCKET_STAGE",
     }

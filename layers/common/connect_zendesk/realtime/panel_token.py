@@ -60,7 +60,7 @@ def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[st
         claims = verify_zendesk_jwt(
             bearer_token(event.get("headers")),
             services.zendesk_app_secret(),
-            issuer=services.settings.zendesk_issuer,
+            issuer=services.settings.zendesk_app_issuer,
             now=now,
         )
     except TokenRejected as exc:
