@@ -153,7 +153,9 @@ class Template:
 
     def _function_folders(self) -> dict[str, str]:
         return {
-            logical_id: (PROJECT_ROOT / str(self.resources[logical_id].get("Properties", {})["CodeUri"])).resolve().name
+            logical_id: (PROJECT_ROOT / str(self.resources[logical_id].get("Properties", {})["CodeUri"]))
+            .resolve()
+            .name
             for logical_id in self.resources_of_type("AWS::Serverless::Function")
         }
 

@@ -27,8 +27,10 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
+from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.websocket_gateway import WebSocketGateway, socket_api_from_template
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request drowns the output
@@ -38,7 +40,12 @@ ZENDESK_EMAIL = "agent@example.com"
 ZENDESK_TOKEN = "local-demo-token"  # the emulator's token, not a real credential
 STATE_FILE = PROJECT_ROOT / ".local-stack" / "stack.json"
 SERVICE_LOGGER = "connect-zendesk"  # POWERTOOLS_SERVICE_NAME in the template's Globals
-LOCAL_PARAMETERS = {"ZendeskSubdomain": "demo", "ZendeskEmail": ZENDESK_EMAIL, "Environment": "dev"}
+LOCAL_PARAMETERS = {
+    "ZendeskSubdomain": "demo",
+    "ZendeskEmail": ZENDESK_EMAIL,
+    "Environment": "dev",
+    "SentimentBackend": "local",  # moto's Comprehend answers canned values
+}
 
 
 def process_environment(aws_endpoint: str, zendesk_netloc: str) -> dict[str, str]:
@@ -70,6 +77,8 @@ class LocalStack:
         self._dataset = zendesk_dataset
         self._moto: ThreadedMotoServer | None = None
         self.zendesk: ZendeskEmulator | None = None
+        self.gateway: WebSocketGateway | None = None
+        self.event_sources: EventSources | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
 
@@ -87,12 +96,29 @@ class LocalStack:
         self.zendesk.start()
         os.environ.update(self.environment)
         _reset_function_caches()
+        self._start_gateway()
         provision(
             self.template, self.client, secret_values={"ZendeskApiTokenSecret": {"api_token": ZENDESK_TOKEN}}
         )
+        self.event_sources = EventSources(self.template, self.client, self.invoke).start()
         return self
 
+    def _start_gateway(self) -> None:
+        """The panel's WebSocket API on loopback; its ApiEndpoint is what the functions are given."""
+        spec = socket_api_from_template(self.template)
+        if spec is None:
+            return
+        self.gateway = WebSocketGateway(spec, self.invoke, region=REGION).start()
+        self.template.physical[spec.logical_id] = PhysicalResource(
+            ref=self.gateway.api_id,
+            attributes={"ApiEndpoint": self.gateway.endpoint, "ApiId": self.gateway.api_id},
+        )
+
     def stop(self) -> None:
+        if self.event_sources is not None:
+            self.event_sources.stop()
+        if self.gateway is not None:
+            self.gateway.stop()
         if self.zendesk is not None:
             self.zendesk.stop()
         if self._moto is not None:
@@ -149,15 +175,24 @@ def _reset_function_caches() -> None:
     forget_loaded_handlers()
 
 
+_invocations = threading.RLock()
+
+
 def invoke_function(template: Template, function: str, event: Any) -> Any:
-    """Call a function's handler in this process with its template environment, like Lambda would."""
-    spec = template.function(function)
-    os.environ.update(spec.environment)
-    handler = load_handler(spec)
-    context = LocalLambdaContext(
-        function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
-    )
-    return handler(event, context)
+    """Call a function's handler in this process with its template environment, like Lambda would.
+
+    One invocation at a time (the stream pollers and the WebSocket gateway invoke from their own
+    threads): each sees exactly its own environment, and Powertools' process-wide logger and metrics
+    serve one invocation at a time, as in a Lambda execution environment.
+    """
+    with _invocations:
+        spec = template.function(function)
+        os.environ.update(spec.environment)
+        handler = load_handler(spec)
+        context = LocalLambdaContext(
+            function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
+        )
+        return handler(event, context)
 
 
 @contextlib.contextmanager
@@ -203,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         assert stack.zendesk is not None
         print(f"moto server      {stack.aws_endpoint}", file=sys.stderr)
         print(f"Zendesk emulator {stack.zendesk.url}", file=sys.stderr)
+        if stack.gateway is not None:
+            print(f"panel WebSocket  {stack.gateway.url}", file=sys.stderr)
         print(f"state            {STATE_FILE.relative_to(PROJECT_ROOT)} (Ctrl-C to stop)", file=sys.stderr)
         try:
             stopping.wait()

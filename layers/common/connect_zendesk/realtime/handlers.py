@@ -76,7 +76,9 @@ def stream_handler(
             records = parse(event)
         except InvalidStreamEvent as exc:
             logger.error("rejected event", extra={"reason": str(exc)})
+            metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
             return batch_response([])
+        metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(records))
         everything = [record.sequence_number for record in records]
         if settings is None:
             return batch_response(everything)
@@ -105,6 +107,7 @@ def api_handler(
     @logger.inject_lambda_context(clear_state=True)
     def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_dimension(name="step", value=step)
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         logger.append_keys(step=step)
         event = event if isinstance(event, Mapping) else {}
         if settings is None:
