@@ -115,7 +115,7 @@ def provision_queue(
 ) -> PhysicalResource:
     sqs = client("sqs")
     name = str(props.get("QueueName") or local_name(template, logical_id))
-    attributes = {
+    attributes: dict[str, str] = {
         key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
         for key in ("MessageRetentionPeriod", "VisibilityTimeout", "SqsManagedSseEnabled", "DelaySeconds")
         if key in props

@@ -89,11 +89,15 @@ class StreamPoller:
         self._invoke = invoke
         self._region = region
         self._shards: dict[str, _Shard] = {}
+        self._discovered = 0.0
         self.invocations = 0
         self.failed_records: list[str] = []  # sequence numbers handed to the failure destination
 
     # ------------------------------------------------------------------ reading
     def _discover(self) -> None:
+        if self._shards and time.monotonic() - self._discovered < 1.0:
+            return
+        self._discovered = time.monotonic()
         if self.mapping.kind == "Kinesis":
             kinesis = self._client("kinesis")
             name = self.mapping.source_arn.rsplit("/", 1)[-1]

@@ -78,6 +78,7 @@ class LocalStack:
         self._moto: ThreadedMotoServer | None = None
         self.zendesk: ZendeskEmulator | None = None
         self.gateway: WebSocketGateway | None = None
+        self._clients: dict[str, Any] = {}
         self.event_sources: EventSources | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
@@ -140,6 +141,12 @@ class LocalStack:
         return process_environment(self.aws_endpoint, self.zendesk.netloc)
 
     def client(self, service: str) -> Any:
+        """A boto3 client on the moto server, made once per service (clients are thread-safe)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         return boto3.session.Session().client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_endpoint,
