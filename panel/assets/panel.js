@@ -186,7 +186,7 @@
       var v = Math.max(-1, Math.min(1, Number(raw) || 0));
       var bar = document.createElement("span");
       bar.className = v > 0.02 ? "bar-up" : v < -0.02 ? "bar-down" : "bar-flat";
-      if (bar.className !== "bar-flat") { bar.style.height = Math.max(2, Math.round(Math.abs(v) * 14)) + "px"; }
+      bar.style.height = Math.round(3 + (v + 1) * 12) + "px";  // -1 .. +1 as a bar from the bottom
       bar.title = v.toFixed(2);
       trend.appendChild(bar);
     });
