@@ -370,12 +370,11 @@ def test_base64_bodies_are_read_and_other_methods_refused(
 
 
 def test_the_token_endpoint_is_unavailable_when_misconfigured(
-    load: Callable[[str], Handler], aws: Template, monkeypatch: pytest.MonkeyPatch
+    load: Callable[[str], Handler], aws: Template, realtime: RealtimeServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(
-        "ZENDESK_APP_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf"
-    )
-    assert load("panel_token")(token_request(f"Bearer {jwt(aws)}"))["statusCode"] == 503
+    endpoint = load("panel_token")
+    with use_realtime_services(services_with(realtime, zendesk_app_secret_arn=MISSING_SECRET)):
+        assert endpoint(token_request(f"Bearer {jwt(aws)}"))["statusCode"] == 503
     monkeypatch.delenv("ZENDESK_APP_ISSUER")
     get_settings.cache_clear()  # a new container reads its environment again
     assert load("panel_token")(token_request(f"Bearer {jwt(aws)}"))["statusCode"] == 503
