@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from connect_zendesk.realtime.signed_tokens import ZENDESK_JWT_AUDIENCE, issue_panel_token, sign_zendesk_jwt
-from connect_zendesk.realtime.wiring import RealtimeServices
+from connect_zendesk.realtime.wiring import RealtimeServices, use_realtime_services
 from connect_zendesk.settings import get_settings
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, Template
 from connect_zendesk_local.contact_lens_events import kinesis_event, lens_record, transcript
@@ -95,13 +96,23 @@ def test_the_authorizer_refuses_missing_expired_forged_and_wrong_contact_tokens(
     assert effect(load("panel_authorizer")(event)) == "Deny"
 
 
+MISSING_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
+
+
+def services_with(realtime: RealtimeServices, **changes: str) -> RealtimeServices:
+    return RealtimeServices(dataclasses.replace(realtime.settings, **changes), clock=realtime.clock)  # type: ignore[arg-type]
+
+
 def test_the_authorizer_denies_when_its_secret_is_unreadable(
-    load: Callable[[str], Handler], monkeypatch: pytest.MonkeyPatch
+    load: Callable[[str], Handler], realtime: RealtimeServices
 ) -> None:
-    monkeypatch.setenv(
-        "PANEL_TOKEN_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
+    now = NOW.timestamp()
+    token, _ = issue_panel_token(
+        signing_key(realtime), contact_id=CONTACT, agent_id="9001", now=now, ttl_seconds=300
     )
-    assert effect(load("panel_authorizer")(authorizer_event("cz1.x.y"))) == "Deny"
+    authorizer = load("panel_authorizer")
+    with use_realtime_services(services_with(realtime, panel_token_secret_arn=MISSING_SECRET)):
+        assert effect(authorizer(authorizer_event(token))) == "Deny"
 
 
 def test_the_authorizer_denies_when_misconfigured(
