@@ -70,7 +70,7 @@ class PanelClient:
             self._loop.call_soon_threadsafe(self._closing.set)
         self._thread.join(10)
 
-    def wait_for(self, predicate: Any, timeout: float = 15) -> Received:
+    def wait_for(self, predicate: Any, timeout: float = 30) -> Received:
         """The first message (not yet consumed) for which predicate(message) is true."""
         deadline = time.monotonic() + timeout
         while True:
