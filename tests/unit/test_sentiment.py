@@ -464,3 +464,21 @@ def test_the_sentiment_handler_analyses_a_stream_batch_on_moto(
         "local",
     )
     assert contact(aws)["sentiment"]["CUSTOMER"]["counts"]["NEGATIVE"] == 1
+
+
+def test_a_streak_in_the_middle_of_a_late_batch_still_alerts(
+    step: SentimentStep, realtime: RealtimeServices, gateway: FakeGateway
+) -> None:
+    # Given a batch that holds a whole stretch of the call: three angry turns, then a calm one
+    realtime.connections.add(
+        PanelConnection("conn-1", CONTACT, "a", int(NOW.timestamp()) + 60), connected_at="x"
+    )
+    segments = [segment(n, "CUSTOMER", "angry") for n in (1, 2, 3)] + [segment(4, "CUSTOMER", "thanks")]
+    store(realtime, segments)
+
+    process(step, segments)
+
+    # Then the streak is alerted although the call no longer ends with it
+    (alert,) = gateway.messages("conn-1", "alert")
+    assert (alert["streak"], alert["since"]) == (3, segments[0].position)
+    assert aggregate(realtime.transcripts.contact_segments(CONTACT)).negative_streak == 0

@@ -7,7 +7,8 @@ written back on the segments (a batch write; the write-back carries `analyzedAt`
 function recognises its own stream records and skips them). Each contact touched is then
 re-aggregated from all its stored segments — per-speaker counts, mean score and the trend of the last
 utterances, top key phrases — so replays and out-of-order batches always give the same aggregate.
-When the customer's last N utterances are all NEGATIVE, one alert per streak goes to the panel (and
+When N customer utterances in a row are NEGATIVE (a batch may hold a whole stretch of the call, so
+the latest such run is found anywhere, not only at the end), one alert per run goes to the panel (and
 the supervisors' SNS topic when configured); the streak is claimed on the Contacts record first, so a
 retried batch does not alert twice.
 """
@@ -60,9 +61,20 @@ class AlertTopic(Protocol):
 class Aggregate:
     speakers: dict[str, dict[str, Any]]
     key_phrases: list[dict[str, Any]]
-    negative_streak: int
-    streak_start: str  # position of the first utterance of the customer's current negative streak
+    negative_runs: list[tuple[str, int]]  # the customer's NEGATIVE runs: (first position, length), in order
     analysed: int
+    ends_negative: bool = False  # the customer's last analysed utterance is NEGATIVE
+
+    @property
+    def negative_streak(self) -> int:
+        """Length of the run the call currently ends with (0 when the last customer turn was not NEGATIVE)."""
+        return self.negative_runs[-1][1] if self.negative_runs and self.ends_negative else 0
+
+    def latest_run(self, at_least: int) -> tuple[str, int] | None:
+        """The most recent run of at least `at_least` NEGATIVE customer utterances (a batch may hold a
+        whole stretch of the call, so the run need not be the one the call currently ends with)."""
+        runs = [run for run in self.negative_runs if run[1] >= at_least]
+        return runs[-1] if runs else None
 
 
 def segment_score(sentiment: str | None, scores: Mapping[str, Any] | None) -> float | None:
@@ -79,7 +91,8 @@ def aggregate(items: Sequence[Mapping[str, Any]]) -> Aggregate:
     counts: dict[str, Counter[str]] = {speaker: Counter() for speaker in SPEAKERS}
     trends: dict[str, list[float]] = {speaker: [] for speaker in SPEAKERS}
     phrases: dict[str, dict[str, Any]] = {}
-    streak, streak_start, analysed = 0, "", 0
+    runs: list[tuple[str, int]] = []
+    in_run, analysed = False, 0
     for item in items:
         speaker = str(item.get("speaker", "")).upper()
         label = str(item.get("sentiment", "")).upper() or None
@@ -89,11 +102,11 @@ def aggregate(items: Sequence[Mapping[str, Any]]) -> Aggregate:
             counts[speaker][label] += 1
             trends[speaker].append(score)
             if speaker == "CUSTOMER":
-                if label == "NEGATIVE":
-                    streak_start = streak_start if streak else str(item.get("position", ""))
-                    streak += 1
-                else:
-                    streak, streak_start = 0, ""
+                if label == "NEGATIVE" and in_run:
+                    runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+                elif label == "NEGATIVE":
+                    runs.append((str(item.get("position", "")), 1))
+                in_run = label == "NEGATIVE"
         for phrase in item.get("keyPhrases") or []:
             text = str(phrase.get("text", "")).strip() if isinstance(phrase, Mapping) else ""
             if not text:
@@ -111,7 +124,7 @@ def aggregate(items: Sequence[Mapping[str, Any]]) -> Aggregate:
     }
     top = sorted(phrases.values(), key=lambda p: (-p["count"], -p["score"], p["text"].lower()))[:TOP_PHRASES]
     return Aggregate(
-        speakers, [{**p, "score": round(p["score"], 4)} for p in top], streak, streak_start, analysed
+        speakers, [{**p, "score": round(p["score"], 4)} for p in top], runs, analysed, ends_negative=in_run
     )
 
 
@@ -252,23 +265,14 @@ class SentimentStep:
         result = aggregate(items)
         self._contacts.record_sentiment(contact_id, _decimals(result.speakers), _decimals(result.key_phrases))
         messages.append({"type": "sentiment", "speakers": result.speakers, "keyPhrases": result.key_phrases})
-        if result.negative_streak >= self._alert_after and self._contacts.claim_sentiment_alert(
-            contact_id, result.streak_start, result.negative_streak
-        ):
-            alert = {
-                "type": "alert",
-                "kind": "negativeSentiment",
-                "streak": result.negative_streak,
-                "since": result.streak_start,
-            }
-            messages.append(alert)
+        run = result.latest_run(self._alert_after)
+        if run is not None and self._contacts.claim_sentiment_alert(contact_id, run[0], run[1]):
+            messages.append({"type": "alert", "kind": "negativeSentiment", "streak": run[1], "since": run[0]})
             metrics.add_metric(name="NegativeSentimentAlerts", unit=MetricUnit.Count, value=1)
-            logger.info(
-                "negative sentiment alert", extra={"contact_id": contact_id, "streak": result.negative_streak}
-            )
-            self._notify_supervisors(contact_id, result)
+            logger.info("negative sentiment alert", extra={"contact_id": contact_id, "streak": run[1]})
+            self._notify_supervisors(contact_id, result, run[1])
 
-    def _notify_supervisors(self, contact_id: str, result: Aggregate) -> None:
+    def _notify_supervisors(self, contact_id: str, result: Aggregate, streak: int) -> None:
         if self._alert_topic is None:
             return
         try:
@@ -276,7 +280,7 @@ class SentimentStep:
                 "Customer sentiment turned negative",
                 {
                     "contactId": contact_id,
-                    "negativeUtterancesInARow": result.negative_streak,
+                    "negativeUtterancesInARow": streak,
                     "customerScore": result.speakers["CUSTOMER"]["score"],
                     "keyPhrases": ", ".join(p["text"] for p in result.key_phrases[:5]),
                 },
