@@ -14,8 +14,11 @@ import json
 import logging
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -71,11 +74,16 @@ class LocalStack:
         faults: FaultConfig | None = None,
         parameters: Mapping[str, str] | None = None,
         zendesk_dataset: dict[str, Any] | None = None,
+        aws_in_own_process: bool = False,
     ) -> None:
         self._faults = faults
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self._dataset = zendesk_dataset
         self._moto: ThreadedMotoServer | None = None
+        # The benchmarks run moto in its own process, so AWS's work does not share this process's
+        # interpreter lock with the functions, as in AWS where DynamoDB is another machine.
+        self._aws_in_own_process = aws_in_own_process
+        self._moto_process: subprocess.Popen[bytes] | None = None
         self.zendesk: ZendeskEmulator | None = None
         self.gateway: WebSocketGateway | None = None
         self._clients: dict[str, Any] = {}
@@ -85,10 +93,13 @@ class LocalStack:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
+        if self._aws_in_own_process:
+            self.aws_endpoint = self._start_moto_process()
+        else:
+            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
+            self.aws_endpoint = f"http://{host}:{port}"
         # moto keeps its state per process: a stack started after another must not inherit it.
         urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"))  # noqa: S310
         self.zendesk = ZendeskEmulator(
@@ -103,6 +114,26 @@ class LocalStack:
         )
         self.event_sources = EventSources(self.template, self.client, self.invoke).start()
         return self
+
+    def _start_moto_process(self) -> str:
+        with socket.socket() as probe:  # a free loopback port for the server to bind
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self._moto_process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310 - loopback
+                return endpoint
+            except OSError:
+                if time.monotonic() > deadline or self._moto_process.poll() is not None:
+                    raise RuntimeError("the moto server process did not start") from None
+                time.sleep(0.1)
 
     def _start_gateway(self) -> None:
         """The panel's WebSocket API on loopback; its ApiEndpoint is what the functions are given."""
@@ -124,6 +155,9 @@ class LocalStack:
             self.zendesk.stop()
         if self._moto is not None:
             self._moto.stop()
+        if self._moto_process is not None:
+            self._moto_process.terminate()
+            self._moto_process.wait(10)
         _reset_function_caches()
 
     def __enter__(self) -> LocalStack:

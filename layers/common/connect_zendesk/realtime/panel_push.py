@@ -10,9 +10,9 @@ failed push is counted and logged, never a reason to fail the records that produ
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,7 +22,9 @@ from connect_zendesk.adapters.connections_table import PanelConnection
 from connect_zendesk.adapters.panel_gateway import ConnectionGone, PushFailed
 from connect_zendesk.errors import StorageError
 from connect_zendesk.observability import logger, metrics
+from connect_zendesk.realtime.io_pool import map_io
 
+_REPORT_LOCK = threading.Lock()
 FRAME_LIMIT_BYTES = 32 * 1024  # API Gateway WebSocket frame size; a frame this size needs no fragmenting
 PROTOCOL_VERSION = 1
 
@@ -44,9 +46,10 @@ class PushReport:
     failed: int = 0
 
     def add(self, other: PushReport) -> None:
-        self.frames_sent += other.frames_sent
-        self.gone += other.gone
-        self.failed += other.failed
+        with _REPORT_LOCK:
+            self.frames_sent += other.frames_sent
+            self.gone += other.gone
+            self.failed += other.failed
 
 
 def frames_for(contact_id: str, messages: Sequence[Mapping[str, Any]]) -> list[bytes]:
@@ -78,36 +81,33 @@ class PanelPusher:
         connections: ConnectionDirectory,
         gateway: PanelGateway,
         clock: Callable[[], float] = time.time,
-        max_workers: int = 16,
     ) -> None:
         self._connections = connections
         self._gateway = gateway
         self._clock = clock
-        self._max_workers = max_workers
 
     def push(self, messages_by_contact: Mapping[str, Sequence[Mapping[str, Any]]]) -> PushReport:
         report = PushReport()
-        deliveries: list[tuple[PanelConnection, list[bytes]]] = []
+        wanted = [(contact, messages) for contact, messages in messages_by_contact.items() if messages]
+        if not wanted:
+            return report
         now = self._clock()
-        for contact_id, messages in messages_by_contact.items():
-            if not messages:
-                continue
+
+        def lookup(
+            item: tuple[str, Sequence[Mapping[str, Any]]],
+        ) -> list[tuple[PanelConnection, list[bytes]]]:
+            contact_id, messages = item
             try:
                 open_connections = self._connections.for_contact(contact_id, now)
             except StorageError as exc:
                 logger.warning("panel connections unreadable", extra={"reason": str(exc)})
-                report.failed += 1
-                continue
-            if open_connections:
-                frames = frames_for(contact_id, messages)
-                deliveries.extend((connection, frames) for connection in open_connections)
-        if not deliveries:
-            return report
-        if len(deliveries) == 1:
-            outcomes = [self._deliver(*deliveries[0])]
-        else:
-            with ThreadPoolExecutor(min(self._max_workers, len(deliveries))) as pool:
-                outcomes = list(pool.map(lambda delivery: self._deliver(*delivery), deliveries))
+                report.add(PushReport(failed=1))
+                return []
+            frames = frames_for(contact_id, messages) if open_connections else []
+            return [(connection, frames) for connection in open_connections]
+
+        deliveries = [delivery for found in map_io(lookup, wanted) for delivery in found]
+        outcomes = map_io(lambda delivery: self._deliver(*delivery), deliveries)
         for outcome in outcomes:
             report.add(outcome)
         if report.frames_sent:

@@ -11,14 +11,14 @@ the segment, never from the time of writing).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 from connect_zendesk.errors import StorageError
 from connect_zendesk.observability import logger
+from connect_zendesk.realtime.io_pool import map_io
 
 BATCH_LIMIT = 25  # BatchWriteItem takes at most 25 items
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
@@ -157,18 +157,9 @@ class TranscriptStore(Protocol):
 class TranscriptWriter:
     """Stores segments in batches of 25, several batches at once; a replay rewrites the same items."""
 
-    def __init__(
-        self,
-        store: TranscriptStore,
-        retention_days: int,
-        *,
-        concurrency: int = 4,
-        executor_factory: Callable[[int], ThreadPoolExecutor] = ThreadPoolExecutor,
-    ) -> None:
+    def __init__(self, store: TranscriptStore, retention_days: int) -> None:
         self._store = store
         self._retention_days = retention_days
-        self._concurrency = concurrency
-        self._executor_factory = executor_factory
 
     def write(self, segments: Iterable[Segment]) -> set[tuple[str, str]]:
         """Write every segment; returns the (contactId, position) keys that could not be written."""
@@ -190,9 +181,5 @@ class TranscriptWriter:
                 )
                 failed.update(chunk)
 
-        if len(chunks) == 1:
-            write_chunk(chunks[0])
-            return failed
-        with self._executor_factory(min(self._concurrency, len(chunks))) as pool:
-            list(pool.map(write_chunk, chunks))
+        map_io(write_chunk, chunks)
         return failed

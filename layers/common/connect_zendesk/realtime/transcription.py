@@ -28,6 +28,7 @@ from connect_zendesk.realtime.contact_lens import (
     PostContactSummary,
     decode_record,
 )
+from connect_zendesk.realtime.io_pool import map_io, stage_pool
 from connect_zendesk.realtime.segments import SOURCE_CONTACT_LENS, Segment, TranscriptWriter
 from connect_zendesk.realtime.stream_records import KinesisRecord
 
@@ -147,10 +148,15 @@ class TranscriptionConsumer:
 
         if ignored:
             logger.info("segment kinds ignored", extra={"kinds": dict(ignored)})
-        for key in self._writer.write(segments):
+        # Storing, updating contacts and pushing are independent: they run at the same time. A panel
+        # may show a final a moment before it is stored; if storing fails the record is retried and
+        # the panel simply receives the same final again (it replaces lines by id).
+        written = stage_pool().submit(self._writer.write, segments)
+        updated = stage_pool().submit(self._update_contacts, changes)
+        self._pusher.push({contact: messages for contact, messages in panel.items() if messages})
+        for key in written.result():
             failed.update(segment_records[key])
-        failed.update(self._update_contacts(changes))
-        self._pusher.push({contact_id: messages for contact_id, messages in panel.items() if messages})
+        failed.update(updated.result())
         metrics.add_metric(name="SegmentsStored", unit=MetricUnit.Count, value=len(segments))
         if failed:
             metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(failed))
@@ -177,18 +183,21 @@ class TranscriptionConsumer:
             return None
 
     def _update_contacts(self, changes: dict[str, _ContactChanges]) -> set[str]:
-        failed: set[str] = set()
-        for contact_id, change in changes.items():
-            if change.empty:
-                continue
+        """One UpdateItem per contact, several contacts at once; the records of failed ones."""
+
+        def update(item: tuple[str, _ContactChanges]) -> set[str]:
+            contact_id, change = item
             try:
                 self._contacts.record_transcript(
                     contact_id, status=change.status, categories=change.categories, summary=change.summary
                 )
             except StorageError as exc:
                 logger.error("contact record not updated", extra={"reason": str(exc)})
-                failed.update(change.sequence_numbers)
-        return failed
+                return change.sequence_numbers
+            return set()
+
+        pending = [(contact_id, change) for contact_id, change in changes.items() if not change.empty]
+        return set().union(*map_io(update, pending))
 
 
 _STATUS_ORDER = {"STARTED": 0, "COMPLETED": 1, "FAILED": 1}
