@@ -39,7 +39,9 @@ def panel_grant(stack: Any, contact_id: str) -> dict[str, Any]:
 class PanelClient:
     def __init__(self, websocket_url: str, contact_id: str, token: str) -> None:
         self.url = f"{websocket_url}?{urlencode({'contactId': contact_id, 'token': token})}"
-        self.messages: queue.Queue[Received] = queue.Queue()
+        self.messages: queue.Queue[Received] = queue.Queue()  # consumed by drain()
+        self.history: list[Received] = []  # every message, for wait_for()
+        self._arrived = threading.Condition()
         self.status: int | None = None  # the handshake's HTTP status when refused
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -71,18 +73,20 @@ class PanelClient:
         self._thread.join(10)
 
     def wait_for(self, predicate: Any, timeout: float = 30) -> Received:
-        """The first message (not yet consumed) for which predicate(message) is true."""
+        """The first message received so far (or until the timeout) for which predicate(message) holds.
+
+        Messages are not consumed: waiting for one never hides another that arrived before it.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("the panel did not receive the expected message")
-            try:
-                received = self.messages.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if predicate(received.message):
-                return received
+        with self._arrived:
+            while True:
+                for received in self.history:
+                    if predicate(received.message):
+                        return received
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the panel did not receive the expected message")
+                self._arrived.wait(remaining)
 
     def drain(self) -> list[Received]:
         found: list[Received] = []
@@ -120,7 +124,11 @@ class PanelClient:
                 continue
             arrived = time.monotonic()
             for message in json.loads(frame.data).get("messages", []):
-                self.messages.put(Received(arrived, message))
+                received = Received(arrived, message)
+                self.messages.put(received)
+                with self._arrived:
+                    self.history.append(received)
+                    self._arrived.notify_all()
 
 
 def put_records(stack: Any, records: list[dict[str, Any]], pause: float = 0.0) -> list[float]:
