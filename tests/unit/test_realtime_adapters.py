@@ -270,3 +270,24 @@ def test_other_update_failures_are_storage_errors(realtime: RealtimeServices, aw
     )
     with pytest.raises(StorageError):
         realtime.contacts.mark_agent_connected("c-1")
+
+
+def test_supervisor_alerts_are_published_to_the_topic_on_moto(realtime_env: dict[str, str]) -> None:
+    import boto3
+    from connect_zendesk.adapters.alert_topic import SnsAlertTopic
+
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = sns.create_topic(Name="supervisors")["TopicArn"]
+    queue = boto3.client("sqs", region_name="us-east-1")
+    url = queue.create_queue(QueueName="inbox")["QueueUrl"]
+    arn = queue.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+
+    SnsAlertTopic(topic).publish(
+        "Customer sentiment turned negative", {"contactId": "c-1", "negativeUtterancesInARow": 3}
+    )
+
+    body = json.loads(queue.receive_message(QueueUrl=url)["Messages"][0]["Body"])
+    assert json.loads(body["Message"]) == {"contactId": "c-1", "negativeUtterancesInARow": 3}
+    with pytest.raises(StorageError):
+        SnsAlertTopic("arn:aws:sns:us-east-1:123456789012:missing").publish("x", {})
