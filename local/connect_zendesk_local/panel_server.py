@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import io
 import json
+import signal
 import sys
 import threading
 import time
@@ -103,6 +104,10 @@ def play_call(stack: LocalStack, contact_id: str, pace: float = 1.0) -> None:
         time.sleep((0.9 if "Transcript" in segments[0] else 0.6) * pace)
 
 
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the server as Ctrl-C does, cleaning up the stack
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -112,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=5.0, help="seconds before the call starts")
     parser.add_argument("--no-call", action="store_true", help="serve the panel without playing a call")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     function_log = (
         io.StringIO() if args.no_call else (PROJECT_ROOT / ".local-stack" / "panel-function-logs.jsonl")
     )
