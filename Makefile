@@ -19,7 +19,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo test unit integration e2e lint format build invoke bench deploy clean
+.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -34,6 +34,9 @@ setup: $(STAMP) ## create .venv and install the project with its dev tools (idem
 
 demo: setup ## play a whole call on the embedded local stack (no AWS account, no Docker)
 	$(BIN)/python -m connect_zendesk_local.demo
+
+panel: setup ## serve the agent side panel on the local stack and play a call to watch live (PORT=8088)
+	$(BIN)/python -m connect_zendesk_local.panel_server --port $(or $(PORT),8088)
 
 test: setup lint ## lint, then unit, integration and e2e tests with branch coverage
 	rm -f .coverage .coverage.*

@@ -6,16 +6,18 @@ import sys
 
 from connect_zendesk_local.stack import LocalStack
 
-from bench import cold_init, flow_latency
+from bench import cold_init, flow_latency, realtime
 from bench.report import print_and_save
 
 
 def main() -> int:
-    with LocalStack() as stack:
+    with LocalStack(aws_in_own_process=True) as stack:
         print("cold init (fresh processes) ...", flush=True)
         rows = cold_init.run(stack)
         print("contact-flow latency on the local stack ...", flush=True)
         rows += flow_latency.run(stack)
+        print("agent side panel: consumer throughput and record-to-panel delay ...", flush=True)
+        rows += realtime.run(stack)
     return 0 if print_and_save(rows) else 1
 
 

@@ -8,6 +8,9 @@ log groups, Connect resources): they have no local behaviour to emulate.
 from __future__ import annotations
 
 import json
+import secrets
+import string
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +19,14 @@ from connect_zendesk_local.cfn_template import PhysicalResource, Template
 Provisioner = Callable[[Template, str, dict[str, Any], Callable[[str], Any]], PhysicalResource]
 
 # Types provisioned before the rest because others refer to them (e.g. dead-letter queues, secrets).
-_ORDER = ["AWS::SecretsManager::Secret", "AWS::DynamoDB::Table"]
+_ORDER = [
+    "AWS::SecretsManager::Secret",
+    "AWS::DynamoDB::Table",
+    "AWS::Logs::LogGroup",
+    "AWS::Kinesis::Stream",
+    "AWS::SQS::Queue",
+    "AWS::ApiGatewayV2::Api",
+]
 
 
 def local_name(template: Template, logical_id: str) -> str:
@@ -62,15 +72,94 @@ def provision_secret(
 ) -> PhysicalResource:
     created = client("secretsmanager").create_secret(
         Name=str(props.get("Name") or local_name(template, logical_id)),
-        SecretString=str(props.get("SecretString", "")),
+        SecretString=str(props.get("SecretString") or _generated_secret(props.get("GenerateSecretString"))),
         Description=str(props.get("Description", "")),
     )
     return PhysicalResource(ref=created["ARN"], attributes={"Id": created["ARN"]})
 
 
+def _generated_secret(spec: Any) -> str:
+    """What GenerateSecretString makes: the template JSON with one random key (letters and digits here)."""
+    if not isinstance(spec, dict):
+        return "{}"
+    alphabet = string.ascii_letters + string.digits
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "GenerateStringKey" not in spec:
+        return value
+    document = json.loads(str(spec.get("SecretStringTemplate") or "{}"))
+    document[str(spec["GenerateStringKey"])] = value
+    return json.dumps(document)
+
+
+def provision_kinesis_stream(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    kinesis = client("kinesis")
+    name = str(props.get("Name") or local_name(template, logical_id))
+    mode = (props.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+    if mode == "ON_DEMAND":
+        kinesis.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    else:
+        kinesis.create_stream(StreamName=name, ShardCount=int(props.get("ShardCount", 1)))
+    encryption = props.get("StreamEncryption")
+    if encryption:
+        kinesis.start_stream_encryption(
+            StreamName=name, EncryptionType=encryption["EncryptionType"], KeyId=str(encryption["KeyId"])
+        )
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    return PhysicalResource(ref=name, attributes={"Arn": arn})
+
+
+def provision_queue(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    sqs = client("sqs")
+    name = str(props.get("QueueName") or local_name(template, logical_id))
+    attributes: dict[str, str] = {
+        key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+        for key in ("MessageRetentionPeriod", "VisibilityTimeout", "SqsManagedSseEnabled", "DelaySeconds")
+        if key in props
+    }
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return PhysicalResource(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+def provision_websocket_api(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    """An API id and the ApiEndpoint AWS would give (the local stack binds its gateway emulator instead)."""
+    api_id = uuid.uuid4().hex[:10]
+    scheme = "wss" if props.get("ProtocolType") == "WEBSOCKET" else "https"
+    endpoint = f"{scheme}://{api_id}.execute-api.{template.region}.amazonaws.com"
+    return PhysicalResource(ref=api_id, attributes={"ApiEndpoint": endpoint, "ApiId": api_id})
+
+
+def provision_log_group(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    """Names only: functions log to the local process, but templates refer to their groups' ARNs."""
+    name = str(props.get("LogGroupName") or local_name(template, logical_id))
+    arn = f"arn:aws:logs:{template.region}:{template.account_id}:log-group:{name}:*"
+    return PhysicalResource(ref=name, attributes={"Arn": arn})
+
+
+def provision_stage(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    return PhysicalResource(ref=str(props.get("StageName", "$default")))
+
+
 PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SecretsManager::Secret": provision_secret,
     "AWS::DynamoDB::Table": provision_table,
+    "AWS::Kinesis::Stream": provision_kinesis_stream,
+    "AWS::SQS::Queue": provision_queue,
+    "AWS::ApiGatewayV2::Api": provision_websocket_api,
+    "AWS::ApiGatewayV2::Stage": provision_stage,
+    "AWS::Logs::LogGroup": provision_log_group,
 }
 
 
@@ -80,12 +169,15 @@ def provision(
     """Create every provisionable resource, in dependency order, recording its physical ids.
 
     `secret_values` replaces the template's placeholder secret strings (logical id -> JSON object),
-    e.g. with the Zendesk emulator's token.
+    e.g. with the Zendesk emulator's token. Resources the caller already bound in `template.physical`
+    (the local stack binds the WebSocket API to its gateway emulator) are left as they are.
     """
     secret_values = secret_values or {}
     ordered = _ORDER + [t for t in PROVISIONERS if t not in _ORDER]
     for resource_type in ordered:
         for logical_id in template.resources_of_type(resource_type):
+            if logical_id in template.physical:
+                continue
             props = template.properties(logical_id)
             if logical_id in secret_values:
                 props["SecretString"] = json.dumps(secret_values[logical_id])

@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.connect_events import contact_flow_event
+from connect_zendesk_local.contact_lens_events import call_records
+from connect_zendesk_local.panel_client import PanelClient, Received, put_records
 from connect_zendesk_local.stack import LocalStack, function_output_to
 
 FUNCTION_LOG = PROJECT_ROOT / ".local-stack" / "demo-function-logs.jsonl"
@@ -156,6 +158,8 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
         f"offered tickets {[int(t['N']) for t in record.get('offeredTicketIds', [])]}"
     )
 
+    play_agent_panel(stack, timeline, first.contact_id)
+
     timeline.heading("Call 2 · the same customer calls back (answers come from the Cache table)")
     timeline.restart()
     play_lookup(DemoCall(stack, timeline, "+14155552671"))
@@ -171,6 +175,93 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
     timeline.heading("Call 5 · 山田 太郎 calls the Japanese line")
     timeline.restart()
     play_lookup(DemoCall(stack, timeline, "+81312345678", language="ja-JP"))
+
+
+# ---------------------------------------------------------------------------- agent side panel
+TREND_BARS = "▁▂▃▄▅▆▇█"
+
+
+def play_agent_panel(stack: LocalStack, timeline: Timeline, contact_id: str) -> None:
+    """Call 1 reaches the agent: Contact Lens segments flow through transcription_consumer and
+    sentiment, and the agent's side panel (a real WebSocket client) shows them as they arrive."""
+    assert stack.event_sources is not None
+    timeline.heading("Call 1, continued · the agent answers: Contact Lens live transcript in the side panel")
+    timeline.restart()
+    with function_output_to(timeline.function_log):
+        panel = PanelClient.for_contact(stack, contact_id).connect()
+        timeline.line("Panel", "→ panel_token (request signed as Zendesk would) → token; WebSocket connected")
+        view = _PanelView(timeline)
+        records = list(call_records(contact_id))
+        for index, record in enumerate(records):
+            put_records(stack, [record])
+            if index == 12:  # the agent writes a note while the customer talks
+                panel.send(
+                    {"action": "saveNote", "noteId": "demo-note-0001", "text": "Technician visit needed"}
+                )
+            time.sleep(0.04)
+            view.show(panel.drain())
+        stack.event_sources.drain()
+        time.sleep(0.2)
+        view.show(panel.drain())
+        panel.close()
+        timeline.note(f"Panel frames: {view.partials} partial utterances shown before their finals")
+        record = contact_record(stack, contact_id)
+        table = stack.template.physical["TranscriptsTable"].ref
+        stored = stack.client("dynamodb").query(
+            TableName=table,
+            KeyConditionExpression="contactId = :c",
+            ExpressionAttributeValues={":c": {"S": contact_id}},
+            Select="COUNT",
+        )["Count"]
+        status, notes = record.get("transcriptStatus"), len(record.get("agentNotes", []))
+        timeline.note(f"Transcripts table: {stored} final segments · Contacts: transcriptStatus {status}, ")
+        timeline.note(f"categories {sorted(record.get('categories', []))}, {notes} agent note(s)")
+
+
+@dataclass
+class _PanelView:
+    timeline: Timeline
+    partials: int = 0
+    speakers: dict[str, str] = field(default_factory=dict)
+    first_partials: int = 2  # partials printed in full; later ones only counted
+    last_trend: list[float] = field(default_factory=list)
+
+    def show(self, received: list[Received]) -> None:
+        for item in received:
+            self._one(item.message)
+
+    def _one(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        line = self.timeline.line
+        if kind == "partial":
+            self.partials += 1
+            if self.partials <= self.first_partials:
+                line("Panel", f'← partial  {message["speaker"]:<8} "{message["text"]}"')
+        elif kind == "segment":
+            self.speakers[message["segmentId"]] = message["speaker"]
+            lens = f"  [{message['sentiment']} · Contact Lens]" if message.get("sentiment") else ""
+            line("Panel", f'← final    {message["speaker"]:<8} "{message["text"]}"{lens}')
+        elif kind == "segmentSentiment":
+            speaker = self.speakers.get(message["segmentId"], "")
+            line("Sentiment", f"← {speaker} utterance {message['sentiment']} ({message['sentimentSource']})")
+        elif kind == "sentiment":
+            customer = message["speakers"]["CUSTOMER"]
+            if customer["trend"] == self.last_trend:
+                return  # only key phrases changed (an agent utterance)
+            self.last_trend = customer["trend"]
+            trend = "".join(TREND_BARS[min(int((v + 1) / 2 * 7.99), 7)] for v in customer["trend"])
+            phrases = ", ".join(p["text"] for p in message.get("keyPhrases", [])[:3])
+            line("Panel", f"← customer sentiment {customer['score']:+.2f} {trend}  key phrases: {phrases}")
+        elif kind == "alert":
+            line("Panel", f"← ALERT: the customer sounded negative {message['streak']} utterances in a row")
+        elif kind == "categories":
+            line("Panel", f"← categories {', '.join(message['categories'])}")
+        elif kind == "summary":
+            line("Panel", f'← summary "{message.get("content", "")}"')
+        elif kind == "status":
+            line("Panel", f"← transcript {message['transcriptStatus']}")
+        elif kind == "note":
+            line("Panel", f'← note saved "{message["text"]}"')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,11 @@ import json
 import logging
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,8 +30,10 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
+from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.websocket_gateway import WebSocketGateway, socket_api_from_template
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request drowns the output
@@ -38,7 +43,12 @@ ZENDESK_EMAIL = "agent@example.com"
 ZENDESK_TOKEN = "local-demo-token"  # the emulator's token, not a real credential
 STATE_FILE = PROJECT_ROOT / ".local-stack" / "stack.json"
 SERVICE_LOGGER = "connect-zendesk"  # POWERTOOLS_SERVICE_NAME in the template's Globals
-LOCAL_PARAMETERS = {"ZendeskSubdomain": "demo", "ZendeskEmail": ZENDESK_EMAIL, "Environment": "dev"}
+LOCAL_PARAMETERS = {
+    "ZendeskSubdomain": "demo",
+    "ZendeskEmail": ZENDESK_EMAIL,
+    "Environment": "dev",
+    "SentimentBackend": "local",  # moto's Comprehend answers canned values
+}
 
 
 def process_environment(aws_endpoint: str, zendesk_netloc: str) -> dict[str, str]:
@@ -64,21 +74,32 @@ class LocalStack:
         faults: FaultConfig | None = None,
         parameters: Mapping[str, str] | None = None,
         zendesk_dataset: dict[str, Any] | None = None,
+        aws_in_own_process: bool = False,
     ) -> None:
         self._faults = faults
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self._dataset = zendesk_dataset
         self._moto: ThreadedMotoServer | None = None
+        # The benchmarks run moto in its own process, so AWS's work does not share this process's
+        # interpreter lock with the functions, as in AWS where DynamoDB is another machine.
+        self._aws_in_own_process = aws_in_own_process
+        self._moto_process: subprocess.Popen[bytes] | None = None
         self.zendesk: ZendeskEmulator | None = None
+        self.gateway: WebSocketGateway | None = None
+        self._clients: dict[str, Any] = {}
+        self.event_sources: EventSources | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
+        if self._aws_in_own_process:
+            self.aws_endpoint = self._start_moto_process()
+        else:
+            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
+            self.aws_endpoint = f"http://{host}:{port}"
         # moto keeps its state per process: a stack started after another must not inherit it.
         urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"))  # noqa: S310
         self.zendesk = ZendeskEmulator(
@@ -87,16 +108,56 @@ class LocalStack:
         self.zendesk.start()
         os.environ.update(self.environment)
         _reset_function_caches()
+        self._start_gateway()
         provision(
             self.template, self.client, secret_values={"ZendeskApiTokenSecret": {"api_token": ZENDESK_TOKEN}}
         )
+        self.event_sources = EventSources(self.template, self.client, self.invoke).start()
         return self
 
+    def _start_moto_process(self) -> str:
+        with socket.socket() as probe:  # a free loopback port for the server to bind
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self._moto_process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()  # noqa: S310 - loopback
+                return endpoint
+            except OSError:
+                if time.monotonic() > deadline or self._moto_process.poll() is not None:
+                    raise RuntimeError("the moto server process did not start") from None
+                time.sleep(0.1)
+
+    def _start_gateway(self) -> None:
+        """The panel's WebSocket API on loopback; its ApiEndpoint is what the functions are given."""
+        spec = socket_api_from_template(self.template)
+        if spec is None:
+            return
+        self.gateway = WebSocketGateway(spec, self.invoke, region=REGION).start()
+        self.template.physical[spec.logical_id] = PhysicalResource(
+            ref=self.gateway.api_id,
+            attributes={"ApiEndpoint": self.gateway.endpoint, "ApiId": self.gateway.api_id},
+        )
+
     def stop(self) -> None:
+        if self.event_sources is not None:
+            self.event_sources.stop()
+        if self.gateway is not None:
+            self.gateway.stop()
         if self.zendesk is not None:
             self.zendesk.stop()
         if self._moto is not None:
             self._moto.stop()
+        if self._moto_process is not None:
+            self._moto_process.terminate()
+            self._moto_process.wait(10)
         _reset_function_caches()
 
     def __enter__(self) -> LocalStack:
@@ -114,6 +175,12 @@ class LocalStack:
         return process_environment(self.aws_endpoint, self.zendesk.netloc)
 
     def client(self, service: str) -> Any:
+        """A boto3 client on the moto server, made once per service (clients are thread-safe)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         return boto3.session.Session().client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_endpoint,
@@ -149,15 +216,24 @@ def _reset_function_caches() -> None:
     forget_loaded_handlers()
 
 
+_invocations = threading.RLock()
+
+
 def invoke_function(template: Template, function: str, event: Any) -> Any:
-    """Call a function's handler in this process with its template environment, like Lambda would."""
-    spec = template.function(function)
-    os.environ.update(spec.environment)
-    handler = load_handler(spec)
-    context = LocalLambdaContext(
-        function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
-    )
-    return handler(event, context)
+    """Call a function's handler in this process with its template environment, like Lambda would.
+
+    One invocation at a time (the stream pollers and the WebSocket gateway invoke from their own
+    threads): each sees exactly its own environment, and Powertools' process-wide logger and metrics
+    serve one invocation at a time, as in a Lambda execution environment.
+    """
+    with _invocations:
+        spec = template.function(function)
+        os.environ.update(spec.environment)
+        handler = load_handler(spec)
+        context = LocalLambdaContext(
+            function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
+        )
+        return handler(event, context)
 
 
 @contextlib.contextmanager
@@ -203,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         assert stack.zendesk is not None
         print(f"moto server      {stack.aws_endpoint}", file=sys.stderr)
         print(f"Zendesk emulator {stack.zendesk.url}", file=sys.stderr)
+        if stack.gateway is not None:
+            print(f"panel WebSocket  {stack.gateway.url}", file=sys.stderr)
         print(f"state            {STATE_FILE.relative_to(PROJECT_ROOT)} (Ctrl-C to stop)", file=sys.stderr)
         try:
             stopping.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -25,9 +26,18 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "← Skipped · Anonymous: no Zendesk call" in timeline
     assert "チケット番号1007、「プリンターがオフライン」" in timeline
     assert "Contacts table:" in timeline
+    # the agent part of call 1: Contact Lens segments reach the side panel through both functions
+    assert '← partial  AGENT    "Thanks for calling Example Support, this is"' in timeline
+    assert '← final    CUSTOMER "I am very angry, this is terrible service."' in timeline
+    assert "Sentiment  ← CUSTOMER utterance NEGATIVE (local)" in timeline
+    assert re.search(r"← ALERT: the customer sounded negative [34] utterances in a row", timeline)
+    assert "← transcript COMPLETED" in timeline
+    assert "Transcripts table: 8 final segments" in timeline
+    assert "1 agent note(s)" in timeline
     # the functions' JSON logs went to their own stream, with the caller's number masked
     assert '"message":"flow step answered"' in functions.getvalue()
     assert "+14155552671" not in functions.getvalue()
+    assert "terrible service" not in functions.getvalue()  # transcript text is never logged
 
 
 def test_make_demo_entry_point_runs_from_a_shell() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from connect_zendesk.realtime.wiring import RealtimeServices, use_realtime_services
 from connect_zendesk.services import Services
 from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import Template
+from realtime_doubles import FakeGateway
 from unit_doubles import AGENT, CARLOS, JANE, NOW, FakeZendesk, ticket
 
 
@@ -30,3 +34,31 @@ def services(function_env: dict[str, str], aws: Template, zendesk: FakeZendesk) 
     """Real DynamoDB adapters on moto (tables from template.yaml), a fake Zendesk, a fixed clock."""
     settings = Settings.from_env(function_env)
     return Services(settings, zendesk=zendesk, clock=NOW.timestamp)
+
+
+# ---------------------------------------------------------------------------- agent side panel
+@pytest.fixture
+def realtime_env(aws: Template, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The real-time functions' template environment (tables, socket endpoint), local analyser."""
+    env = {
+        **aws.function("transcription_consumer").environment,
+        **aws.function("panel_token").environment,
+        "SENTIMENT_BACKEND": "local",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def realtime(realtime_env: dict[str, str], gateway: FakeGateway) -> Iterator[RealtimeServices]:
+    """Real DynamoDB and Secrets Manager adapters on moto, a recording gateway, a fixed clock."""
+    services = RealtimeServices(Settings.from_env(realtime_env), clock=NOW.timestamp)
+    services.__dict__["gateway"] = gateway
+    with use_realtime_services(services):
+        yield services

@@ -97,3 +97,6 @@ def reset_caches() -> None:
     zendesk_client = sys.modules.get("connect_zendesk.adapters.zendesk.client")
     if zendesk_client is not None:  # only loaded once Zendesk was called
         zendesk_client.reset_clients()
+    realtime = sys.modules.get("connect_zendesk.realtime.wiring")
+    if realtime is not None:
+        realtime.reset()

@@ -42,6 +42,19 @@ class Settings:
     cache_ttls: CacheTtls = field(default_factory=CacheTtls)
     flow_time_budget_seconds: float = 3.0
     contact_retention_days: int = 90
+    # ---- agent side panel (issue 4)
+    transcripts_table: str = ""
+    connections_table: str = ""
+    transcript_retention_days: int = 90
+    panel_socket_endpoint: str = ""  # the WebSocket API's ApiEndpoint (wss://...)
+    panel_socket_stage: str = ""
+    panel_token_secret_arn: str = ""
+    zendesk_app_secret_arn: str = ""
+    panel_token_ttl_seconds: int = 300
+    sentiment_backend: str = "comprehend"
+    negative_alert_streak: int = 3
+    supervisor_alert_topic_arn: str = ""
+    zendesk_app_issuer: str = ""  # the `iss` the Zendesk app signs: https://<subdomain>.zendesk.com
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -64,6 +77,18 @@ class Settings:
             ),
             flow_time_budget_seconds=_int(env, "FLOW_TIME_BUDGET_MS", 3000, low=200, high=7000) / 1000,
             contact_retention_days=_int(env, "CONTACT_RETENTION_DAYS", 90, low=1, high=3650),
+            transcripts_table=env.get("TRANSCRIPTS_TABLE", "").strip(),
+            connections_table=env.get("CONNECTIONS_TABLE", "").strip(),
+            transcript_retention_days=_int(env, "TRANSCRIPT_RETENTION_DAYS", 90, low=1, high=3650),
+            panel_socket_endpoint=env.get("PANEL_SOCKET_ENDPOINT", "").strip(),
+            panel_socket_stage=env.get("PANEL_SOCKET_STAGE", "").strip(),
+            panel_token_secret_arn=env.get("PANEL_TOKEN_SECRET_ARN", "").strip(),
+            zendesk_app_secret_arn=env.get("ZENDESK_APP_SECRET_ARN", "").strip(),
+            panel_token_ttl_seconds=_int(env, "PANEL_ACCESS_TTL_SECONDS", 300, low=60, high=3600),
+            sentiment_backend=env.get("SENTIMENT_BACKEND", "comprehend").strip().lower() or "comprehend",
+            negative_alert_streak=_int(env, "NEGATIVE_SENTIMENT_ALERT_STREAK", 3, low=1, high=20),
+            supervisor_alert_topic_arn=env.get("SUPERVISOR_ALERT_TOPIC_ARN", "").strip(),
+            zendesk_app_issuer=env.get("ZENDESK_APP_ISSUER", "").strip().rstrip("/"),
         )
         settings._validate()
         return settings
@@ -79,6 +104,12 @@ class Settings:
             raise ConfigurationError("DEFAULT_PHONE_REGION must be an ISO 3166 alpha-2 code such as US")
         if self.cache_ttls.caller_not_found_seconds > self.cache_ttls.caller_seconds:
             raise ConfigurationError("CALLER_NOT_FOUND_TTL_SECONDS must not exceed CALLER_CACHE_TTL_SECONDS")
+        if self.sentiment_backend not in {"comprehend", "local"}:
+            raise ConfigurationError("SENTIMENT_BACKEND must be 'comprehend' or 'local'")
+        if self.zendesk_app_issuer and not self.zendesk_app_issuer.startswith("https://"):
+            raise ConfigurationError("ZENDESK_APP_ISSUER must be https://<subdomain>.zendesk.com")
+        if self.panel_socket_endpoint and not self.panel_socket_endpoint.startswith(("wss://", "ws://")):
+            raise ConfigurationError("PANEL_SOCKET_ENDPOINT must be the WebSocket API endpoint (wss://...)")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

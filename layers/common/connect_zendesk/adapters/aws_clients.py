@@ -29,3 +29,18 @@ def aws_client(service: str, profile: Profile = "interactive") -> Any:
 def reset_clients() -> None:
     """Forget cached clients (tests start a new moto backend per test)."""
     aws_client.cache_clear()
+    endpoint_client.cache_clear()
+
+
+@functools.cache
+def endpoint_client(service: str, endpoint_url: str, max_pool_connections: int = 10) -> Any:
+    """A client for one endpoint URL, e.g. the WebSocket API's @connections management endpoint."""
+    config = Config(
+        connect_timeout=2,
+        read_timeout=3,
+        retries={"max_attempts": 2, "mode": "standard"},
+        max_pool_connections=max_pool_connections,
+    )
+    return boto3.session.Session().client(  # type: ignore[call-overload]
+        service, endpoint_url=endpoint_url, config=config
+    )

@@ -68,3 +68,37 @@ def _token_from(secret_string: str) -> str:
     if not token:
         raise NotConfigured("Zendesk secret has no api_token yet: put the API token in the secret")
     return token
+
+
+def secret_fields(secret_id: str, *fields: str) -> dict[str, str]:
+    """Named string fields of a JSON secret (the panel signing key, the Zendesk app's shared secret).
+
+    Cached like the API token (`forget_zendesk_api_token()` forgets these too); a secret without the
+    first field is a configuration error, the others are optional (e.g. a previous key in rotation).
+    """
+    cache_key = f"{secret_id}#{'/'.join(fields)}"
+    with _lock:
+        cached = _cache.get(cache_key)
+        if cached and time.monotonic() - cached[1] < MAX_AGE_SECONDS:
+            return dict(json.loads(cached[0]))
+    if not secret_id:
+        raise NotConfigured("secret ARN is not set")
+    try:
+        response = aws_client("secretsmanager").get_secret_value(SecretId=secret_id)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in {"ResourceNotFoundException", "AccessDeniedException", "DecryptionFailure"}:
+            raise NotConfigured(f"secret unreadable: {code}") from None
+        raise StorageError(f"Secrets Manager failed: {code}") from None
+    except BotoCoreError as exc:
+        raise StorageError(f"Secrets Manager unreachable: {type(exc).__name__}") from None
+    try:
+        document = json.loads(response.get("SecretString") or "{}")
+    except ValueError:
+        raise NotConfigured("secret is not valid JSON") from None
+    values = {name: str(document.get(name) or "") for name in fields} if isinstance(document, dict) else {}
+    if not values.get(fields[0]):
+        raise NotConfigured(f"secret has no {fields[0]}")
+    with _lock:
+        _cache[cache_key] = (json.dumps(values), time.monotonic())
+    return values

@@ -1,0 +1,97 @@
+"""The panel-token endpoint: a request the Zendesk app signed becomes a short-lived WebSocket token.
+
+The Zendesk app sends `POST {"contactId": ...}` with `client.request({secure: true, jwt: {...}})`;
+Zendesk's proxy adds `Authorization: Bearer <JWT>` signed (HS256) with the app's shared secret,
+which lives in a secure app setting and in this stack's Secrets Manager secret, never in the
+browser. A valid JWT whose `contact_id` claim is the contact asked for yields a panel token for that
+contact and the JWT's agent (`sub`), valid for PANEL_TOKEN_TTL_SECONDS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from connect_zendesk.observability import logger, metrics
+from connect_zendesk.realtime.signed_tokens import (
+    CONTACT_ID,
+    TokenRejected,
+    bearer_token,
+    issue_panel_token,
+    verify_zendesk_jwt,
+)
+from connect_zendesk.realtime.wiring import RealtimeServices
+
+
+def http_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+        "body": json.dumps(body),
+    }
+
+
+def _request_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    raw = event.get("body")
+    if raw in (None, ""):
+        return {}
+    try:
+        text = base64.b64decode(str(raw)).decode() if event.get("isBase64Encoded") else str(raw)
+        body = json.loads(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[str, Any]:
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method") or "POST").upper()
+    if method != "POST":
+        return http_response(405, {"message": "Use POST"})
+    body = _request_body(event)
+    if body is None:
+        return http_response(400, {"message": "Body must be a JSON object"})
+    now = services.clock()
+    try:
+        claims = verify_zendesk_jwt(
+            bearer_token(event.get("headers")),
+            services.zendesk_app_secret(),
+            issuer=services.settings.zendesk_app_issuer,
+            now=now,
+        )
+    except TokenRejected as exc:
+        logger.warning("panel token refused", extra={"reason": str(exc)})
+        metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
+        return http_response(401, {"message": "Unauthorized"})
+    requested = body.get("contactId", claims.contact_id)
+    if not isinstance(requested, str) or not CONTACT_ID.match(requested):
+        return http_response(400, {"message": "contactId is not a contact id"})
+    if requested != claims.contact_id:
+        logger.warning("panel token refused", extra={"reason": "contact differs from the signed claim"})
+        metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
+        return http_response(403, {"message": "Forbidden"})
+    token, grant = issue_panel_token(
+        services.panel_signing_keys()[0],
+        contact_id=claims.contact_id,
+        agent_id=claims.agent_id,
+        now=now,
+        ttl_seconds=services.settings.panel_token_ttl_seconds,
+    )
+    logger.info("panel token issued", extra={"contact_id": grant.contact_id, "agent_id": grant.agent_id})
+    metrics.add_metric(name="PanelTokensIssued", unit=MetricUnit.Count, value=1)
+    endpoint = services.settings.panel_socket_endpoint.rstrip("/")
+    stage = services.settings.panel_socket_stage
+    return http_response(
+        200,
+        {
+            "token": token,
+            "contactId": grant.contact_id,
+            "agentId": grant.agent_id,
+            "expiresAt": grant.expires_at,
+            "websocketUrl": f"{endpoint}/{stage}" if stage else endpoint,
+        },
+    )
