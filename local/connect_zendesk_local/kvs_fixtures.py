@@ -97,8 +97,8 @@ def synthesize(script: CallScript, workdir: Path) -> CallAudio:
         track[start:end] = pcm  # later lines overwrite overlaps: scripts should not overlap per speaker
         spans.append((utterance, start // 2, end // 2))
     length = max(len(track) for track in tracks.values()) + script.tail_ms * BYTES_PER_SECOND // 1000 // 2 * 2
-    for speaker, pcm in tracks.items():
-        tracks[speaker] = pcm + bytes(length - len(pcm))
+    for padded in tracks.values():
+        padded.extend(bytes(length - len(padded)))
     return CallAudio(bytes(tracks["CUSTOMER"]), bytes(tracks["AGENT"]), tuple(spans))
 
 
