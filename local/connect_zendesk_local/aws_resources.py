@@ -17,6 +17,7 @@ Provisioner = Callable[[Template, str, dict[str, Any], Callable[[str], Any]], Ph
 
 # Types provisioned before the rest because others refer to them (e.g. dead-letter queues, secrets).
 _ORDER = ["AWS::SecretsManager::Secret", "AWS::DynamoDB::Table"]
+_NAMES_ONLY = {"AWS::Serverless::Function"}
 
 
 def local_name(template: Template, logical_id: str) -> str:
@@ -68,9 +69,44 @@ def provision_secret(
     return PhysicalResource(ref=created["ARN"], attributes={"Id": created["ARN"]})
 
 
+def provision_function(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    """Functions run in-process (and through the local Lambda API): only their names are recorded."""
+    del props, client
+    arn = f"arn:aws:lambda:{template.region}:{template.account_id}:function:{logical_id}"
+    return PhysicalResource(ref=logical_id, attributes={"Arn": arn})
+
+
+def provision_queue(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    sqs = client("sqs")
+    name = str(props.get("QueueName") or local_name(template, logical_id))
+    attributes = {
+        key: str(props[key]) for key in ("MessageRetentionPeriod", "VisibilityTimeout") if key in props
+    }
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return PhysicalResource(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+def provision_bucket(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    name = str(props.get("BucketName") or local_name(template, logical_id)).lower()
+    client("s3").create_bucket(Bucket=name)
+    return PhysicalResource(ref=name, attributes={"Arn": f"arn:aws:s3:::{name}"})
+
+
 PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SecretsManager::Secret": provision_secret,
     "AWS::DynamoDB::Table": provision_table,
+    "AWS::SQS::Queue": provision_queue,
+    "AWS::S3::Bucket": provision_bucket,
+    "AWS::Serverless::Function": provision_function,
 }
 
 
@@ -86,7 +122,9 @@ def provision(
     ordered = _ORDER + [t for t in PROVISIONERS if t not in _ORDER]
     for resource_type in ordered:
         for logical_id in template.resources_of_type(resource_type):
-            props = template.properties(logical_id)
+            # Functions refer to each other (and to themselves through policies): their properties
+            # are resolved when they are invoked, not here.
+            props = {} if resource_type in _NAMES_ONLY else template.properties(logical_id)
             if logical_id in secret_values:
                 props["SecretString"] = json.dumps(secret_values[logical_id])
             template.physical[logical_id] = PROVISIONERS[resource_type](template, logical_id, props, client)

@@ -28,6 +28,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
+from connect_zendesk_local.kvs_local import LocalKvs
 from connect_zendesk_local.lambda_context import LocalLambdaContext
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
@@ -70,6 +71,7 @@ class LocalStack:
         self._dataset = zendesk_dataset
         self._moto: ThreadedMotoServer | None = None
         self.zendesk: ZendeskEmulator | None = None
+        self.kvs: LocalKvs | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
 
@@ -85,6 +87,8 @@ class LocalStack:
             port=0, dataset=self._dataset, faults=self._faults, email=ZENDESK_EMAIL, api_token=ZENDESK_TOKEN
         )
         self.zendesk.start()
+        # Lambda's Invoke API and KVS media for the KVS audio path (moto implements neither).
+        self.kvs = LocalKvs(lambda name, event: invoke_function(self.template, name, event)).start()
         os.environ.update(self.environment)
         _reset_function_caches()
         provision(
@@ -93,6 +97,9 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        if self.kvs is not None:
+            self.kvs.lambda_api.wait_idle(timeout=30)  # let queued invocations finish, as Lambda would
+            self.kvs.stop()
         if self.zendesk is not None:
             self.zendesk.stop()
         if self._moto is not None:
@@ -111,7 +118,8 @@ class LocalStack:
     @property
     def environment(self) -> dict[str, str]:
         assert self.zendesk is not None, "start() the stack first"
-        return process_environment(self.aws_endpoint, self.zendesk.netloc)
+        extra = self.kvs.environment if self.kvs is not None else {}
+        return {**process_environment(self.aws_endpoint, self.zendesk.netloc), **extra}
 
     def client(self, service: str) -> Any:
         return boto3.session.Session().client(  # type: ignore[call-overload]
@@ -132,6 +140,7 @@ class LocalStack:
             "pid": os.getpid(),
             "aws_endpoint": self.aws_endpoint,
             "zendesk_netloc": self.zendesk.netloc,
+            "extra_environment": self.kvs.environment if self.kvs is not None else {},
             "parameters": self._parameters,
             "physical": {
                 k: {"ref": v.ref, "attributes": v.attributes} for k, v in self.template.physical.items()
@@ -188,6 +197,7 @@ def attach_running(path: Path = STATE_FILE) -> Template | None:
     template = Template.from_file(parameters=state["parameters"], region=REGION)
     template.physical = {k: PhysicalResource(v["ref"], v["attributes"]) for k, v in state["physical"].items()}
     os.environ.update(process_environment(state["aws_endpoint"], state["zendesk_netloc"]))
+    os.environ.update(state.get("extra_environment", {}))
     return template
 
 
