@@ -27,8 +27,8 @@ def dynamo_item(template: Template, table_logical_id: str, key: dict[str, Any]) 
 # ---------------------------------------------------------------------------- real call media
 def require_media_tools() -> None:
     """Skip (with the reason) where espeak-ng or ffmpeg is missing; .ci/run installs both."""
-    import pytest  # noqa: PLC0415
-    from connect_zendesk_local.kvs_fixtures import missing_media_tools  # noqa: PLC0415
+    import pytest
+    from connect_zendesk_local.kvs_fixtures import missing_media_tools
 
     missing = missing_media_tools()
     if missing:

@@ -83,7 +83,7 @@ def provision_queue(
 ) -> PhysicalResource:
     sqs = client("sqs")
     name = str(props.get("QueueName") or local_name(template, logical_id))
-    attributes = {
+    attributes: dict[str, str] = {
         key: str(props[key]) for key in ("MessageRetentionPeriod", "VisibilityTimeout") if key in props
     }
     if "RedrivePolicy" in props:

@@ -64,7 +64,7 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[_Server, threading.Th
 class _JsonHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         del format, args  # quiet: the functions' own logs tell the story
 
     def read_json(self) -> Any:
@@ -112,8 +112,7 @@ class LocalLambda:
     @property
     def url(self) -> str:
         assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> LocalLambda:
         owner = self
@@ -205,8 +204,7 @@ class LocalKvsMedia:
     @property
     def url(self) -> str:
         assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def add_stream(self, arn: str, fragments: list[StreamFragment]) -> None:
         with self._lock:

@@ -52,10 +52,15 @@ def faked(function_env: dict[str, str], zendesk: FakeZendesk) -> Iterator[FakeZe
 
 
 @pytest.fixture
-def handler(aws: Template, function_env: dict[str, str]) -> Callable[[str], Handler]:
+def handler(
+    aws: Template, function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Handler]:
     def load(name: str) -> Handler:
         forget_loaded_handlers()  # a fresh container per test: settings are read at import
-        return load_handler(aws.function(name))
+        spec = aws.function(name)
+        for variable, value in spec.environment.items():  # the function's own template environment
+            monkeypatch.setenv(variable, value)
+        return load_handler(spec)
 
     return load
 

@@ -94,8 +94,8 @@ def test_known_size_segments_and_clusters_read_the_same(demo_call: CallMedia, tm
 
 
 def _mkv(call: CallMedia) -> bytes:
-    import tempfile  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
+    import tempfile
+    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as directory:
         return mux(call.audio, Path(directory))
@@ -215,7 +215,7 @@ def test_laced_blocks_give_their_frames_in_order(flags: int, lace: bytes, frames
 
 
 def test_ebml_lacing_with_signed_size_differences() -> None:
-    # three frames of 4, 2 and 2 bytes: first size 4, then difference -2 (0xBF - 63 = -2... encoded 0x80|(63-2))
+    # three frames of 4, 2 and 2 bytes: the first size (4), then the difference -2 (0xBD: 61 - 63)
     payload = block(1, b"\x01\x00\x02\x00" + b"\x03\x00" + b"\x04\x00", 0x80 | 0x06, b"\x02\x84\xbd")
     parsed = ebml.parse_block(payload)
     assert parsed.frames == [b"\x01\x00\x02\x00", b"\x03\x00", b"\x04\x00"]
@@ -333,7 +333,7 @@ def test_skipped_payloads_are_not_buffered() -> None:
     )
     for start in range(0, len(big), 65536):
         reader.feed(big[start : start + 65536])
-        assert len(reader._buffer) < 140_000  # noqa: SLF001 - the bound is the point of the test
+        assert len(reader._buffer) < 140_000
     events, truncated = reader.close()
     assert not truncated
     assert [type(e).__name__ for e in events][-1] == "End"
@@ -354,10 +354,10 @@ def test_a_second_call_of_one_stream_is_a_different_contact(tmp_path: object, de
 
 
 def test_build_call_writes_into_a_given_directory(tmp_path: object) -> None:
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from connect_zendesk_local.kvs_fixtures import CallScript, Utterance  # noqa: PLC0415
-    from support import require_media_tools  # noqa: PLC0415
+    from connect_zendesk_local.kvs_fixtures import CallScript, Utterance
+    from support import require_media_tools
 
     require_media_tools()
     script = CallScript("c-9", (Utterance("CUSTOMER", "Hello.", 100),), tail_ms=200)

@@ -176,16 +176,27 @@ class MemoryProgress:
     def __init__(self, clock: Callable[[], float] = lambda: 1_700_000_000.0) -> None:
         self.clock = clock
         self.records: dict[str, dict[str, Any]] = {}
-        self.checkpoints: list[tuple[str, str]] = []
+        self.checkpoints: list[tuple[str, str, int]] = []
 
-    def claim(self, contact_id: str, run_id: str, owner: str, token: str, lease_seconds: float) -> Progress | None:
+    def claim(
+        self, contact_id: str, run_id: str, owner: str, token: str, lease_seconds: float
+    ) -> Progress | None:
         record = self.records.setdefault(contact_id, {})
         now = self.clock()
         if record.get("owner") and record.get("until", 0) >= now and record["owner"] != token:
             return None
-        old_run, _, fragment = str(record.get("checkpoint", "")).partition("#")
+        old_run, _, rest = str(record.get("checkpoint", "")).partition("#")
+        fragment, _, sample = rest.partition("#")
         record.update(owner=owner, until=now + lease_seconds, status="STARTED")
-        return Progress(old_run, fragment if old_run == run_id else "", owner, now + lease_seconds, "STARTED")
+        same = old_run == run_id
+        return Progress(
+            old_run,
+            fragment if same else "",
+            owner,
+            now + lease_seconds,
+            "STARTED",
+            int(sample) if same and sample else 0,
+        )
 
     def checkpoint(
         self,
@@ -194,6 +205,7 @@ class MemoryProgress:
         owner: str,
         run_id: str,
         fragment_number: str,
+        resume_at_sample: int,
         lease_seconds: float,
         handover: str = "",
     ) -> bool:
@@ -202,8 +214,8 @@ class MemoryProgress:
             return False
         record.update(owner=handover or owner, until=self.clock() + lease_seconds)
         if fragment_number:
-            record["checkpoint"] = f"{run_id}#{fragment_number}"
-            self.checkpoints.append((contact_id, fragment_number))
+            record["checkpoint"] = f"{run_id}#{fragment_number}#{resume_at_sample}"
+            self.checkpoints.append((contact_id, fragment_number, resume_at_sample))
         return True
 
     def release(self, contact_id: str, owner: str, status: str) -> None:

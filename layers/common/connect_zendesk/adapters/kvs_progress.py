@@ -1,7 +1,8 @@
 """kvs_transcriber's progress in the Contacts item: transcriptStatus, checkpoint and lease.
 
-Attributes (docs/data-model.md): `transcriptStatus`, `kvsCheckpoint` ("<runId>#<fragment number>",
-the last fragment fully transcribed), `kvsOwner` (the invocation holding the lease, or the token of
+Attributes (docs/data-model.md): `transcriptStatus`, `kvsCheckpoint`
+("<runId>#<fragment number>#<sample>": the audio before that sample, read from that fragment on, is
+transcribed), `kvsOwner` (the invocation holding the lease, or the token of
 the continuation it was handed to) and `kvsLeaseUntil` (epoch seconds). Conditional writes make a
 second delivery of the same invocation back off while the first one is alive.
 """
@@ -52,13 +53,16 @@ class DynamoTranscriptionProgress:
         except _ConditionFailed:
             return None
         old = from_item(answer.get("Attributes", {}))
-        checkpoint_run, _, fragment = str(old.get("kvsCheckpoint", "")).partition("#")
+        checkpoint_run, _, rest = str(old.get("kvsCheckpoint", "")).partition("#")
+        fragment, _, sample = rest.partition("#")
+        same_run = checkpoint_run == run_id
         return Progress(
             run_id=checkpoint_run,
-            fragment_number=fragment if checkpoint_run == run_id else "",
+            fragment_number=fragment if same_run else "",
             owner=owner,
             lease_until=now + lease_seconds,
             status="STARTED",
+            resume_at_sample=int(sample) if same_run and sample.isdigit() else 0,
         )
 
     def checkpoint(
@@ -68,6 +72,7 @@ class DynamoTranscriptionProgress:
         owner: str,
         run_id: str,
         fragment_number: str,
+        resume_at_sample: int,
         lease_seconds: float,
         handover: str = "",
     ) -> bool:
@@ -81,7 +86,7 @@ class DynamoTranscriptionProgress:
         }
         if fragment_number:
             assignments += ", kvsCheckpoint = :checkpoint"
-            values[":checkpoint"] = f"{run_id}#{fragment_number}"
+            values[":checkpoint"] = f"{run_id}#{fragment_number}#{resume_at_sample}"
         try:
             self._update(contact_id, assignments, values, condition="kvsOwner = :owner")
         except _ConditionFailed:

@@ -11,7 +11,6 @@ so a fragment is released only once it is complete: when the next one begins or 
 from __future__ import annotations
 
 import re
-import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from connect_zendesk.kvs import ebml
+from connect_zendesk.kvs.audio import interleave
 
 CUSTOMER_TRACK: Final = "AUDIO_FROM_CUSTOMER"
 AGENT_TRACK: Final = "AUDIO_TO_CUSTOMER"
@@ -62,6 +62,9 @@ class MediaFragment:
     customer: bytes
     agent: bytes
     tags: dict[str, str] = field(default_factory=dict)
+    # When each track's first sample plays (epoch ms, from the cluster and block timecodes); None if unknown
+    customer_start_ms: float | None = None
+    agent_start_ms: float | None = None
 
     @property
     def samples(self) -> int:
@@ -77,18 +80,6 @@ class MediaFragment:
         return interleave(self.customer, self.agent)
 
 
-def interleave(left: bytes, right: bytes) -> bytes:
-    frames = max(len(left), len(right)) // 2
-    left_samples = array("h", left[: frames * 2].ljust(frames * 2, b"\x00"))
-    right_samples = array("h", right[: frames * 2].ljust(frames * 2, b"\x00"))
-    stereo = array("h", bytes(frames * 4))
-    stereo[0::2] = left_samples
-    stereo[1::2] = right_samples
-    if sys.byteorder == "big":  # pragma: no cover - Lambda and CI are little-endian
-        stereo.byteswap()
-    return stereo.tobytes()
-
-
 @dataclass
 class _Track:
     number: int = 0
@@ -102,6 +93,9 @@ class _Fragment:
     tags: dict[str, str] = field(default_factory=dict)
     tracks: dict[int, _Track] = field(default_factory=dict)
     audio: dict[int, bytearray] = field(default_factory=dict)
+    starts: dict[int, float] = field(default_factory=dict)  # track -> first block's time (ms)
+    timecode_scale_ns: int = 1_000_000
+    cluster_timecode: int | None = None
     has_audio: bool = False
     trailing_tags: bool = False  # a tag arrived after the audio (Connect's ContactId, MimeType, ...)
 
@@ -162,25 +156,24 @@ class FragmentReader:
         element_id = leaf.id
         if element_id in (ebml.SIMPLE_BLOCK, ebml.BLOCK):
             block = ebml.parse_block(leaf.payload)
+            if block.track not in fragment.starts and fragment.cluster_timecode is not None:
+                units = fragment.cluster_timecode + block.timecode
+                fragment.starts[block.track] = units * fragment.timecode_scale_ns / 1_000_000
             target = fragment.audio.setdefault(block.track, bytearray())
             for frame in block.frames:
                 target += frame
             fragment.has_audio = True
+        elif element_id == ebml.TIMECODE:
+            fragment.cluster_timecode = ebml.unsigned(leaf.payload)
+        elif element_id == ebml.TIMECODE_SCALE:
+            fragment.timecode_scale_ns = ebml.unsigned(leaf.payload) or 1_000_000
         elif element_id == ebml.TAG_NAME:
             self._tag_name = ebml.text(leaf.payload)
         elif element_id == ebml.TAG_STRING and self._tag_name is not None:
             fragment.tags[self._tag_name] = ebml.text(leaf.payload)
             fragment.trailing_tags = fragment.has_audio
         elif self._track is not None:
-            track = self._track
-            if element_id == ebml.TRACK_NUMBER:
-                track.number = ebml.unsigned(leaf.payload)
-            elif element_id == ebml.TRACK_NAME:
-                track.name = ebml.text(leaf.payload)
-            elif element_id == ebml.CODEC_ID:
-                track.codec = ebml.text(leaf.payload)
-            elif element_id == ebml.SAMPLING_FREQUENCY:
-                track.sample_rate = round(ebml.float_value(leaf.payload))
+            _track_leaf(self._track, leaf)
 
     def _finish(self) -> MediaFragment | None:
         fragment, self._fragment = self._fragment, None
@@ -203,7 +196,20 @@ class FragmentReader:
             customer=_pcm(fragment, customer_track),
             agent=_pcm(fragment, agent_track),
             tags=dict(tags),
+            customer_start_ms=fragment.starts.get(customer_track) if customer_track is not None else None,
+            agent_start_ms=fragment.starts.get(agent_track) if agent_track is not None else None,
         )
+
+
+def _track_leaf(track: _Track, leaf: ebml.Leaf) -> None:
+    if leaf.id == ebml.TRACK_NUMBER:
+        track.number = ebml.unsigned(leaf.payload)
+    elif leaf.id == ebml.TRACK_NAME:
+        track.name = ebml.text(leaf.payload)
+    elif leaf.id == ebml.CODEC_ID:
+        track.codec = ebml.text(leaf.payload)
+    elif leaf.id == ebml.SAMPLING_FREQUENCY:
+        track.sample_rate = round(ebml.float_value(leaf.payload))
 
 
 def _track_numbers(fragment: _Fragment) -> tuple[int | None, int | None]:

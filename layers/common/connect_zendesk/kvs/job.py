@@ -1,8 +1,9 @@
 """The kvs_transcriber event: what start_streaming (or the previous invocation) asks it to do.
 
-One job per invocation. A continuation carries the same run id, the next sequence number and the
-last fragment the previous invocation fully transcribed (read again and skipped), plus the call's
-time base so offsets stay measured from the same instant across invocations.
+One job per invocation. A continuation carries the same run id, the next sequence number, the last
+fragment the previous invocation read and the exact sample it transcribed up to (the fragment is read
+again and only what follows that sample is sent), plus the call's time base, so offsets stay measured
+from the same instant across invocations.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class TranscriptionJob:
     language: str
     run_id: str
     sequence: int = 0
-    skip_start_fragment: bool = False  # a continuation: the start fragment was already transcribed
+    resume_at_sample: int = 0  # a continuation: audio before this sample (from the time base) is done
     time_base_ms: int | None = None  # epoch ms of offset 0 (Connect's StartTimestamp)
     vocabulary: str = ""
     instance_arn: str = ""
@@ -44,12 +45,14 @@ class TranscriptionJob:
         """Names this invocation in the progress record, so only it may take a handed-over lease."""
         return f"{self.run_id}#{self.sequence}"
 
-    def continuation(self, last_fragment_number: str, time_base_ms: int | None) -> TranscriptionJob:
+    def continuation(
+        self, last_fragment_number: str, resume_at_sample: int, time_base_ms: int
+    ) -> TranscriptionJob:
         return replace(
             self,
             sequence=self.sequence + 1,
             start_fragment_number=last_fragment_number,
-            skip_start_fragment=True,
+            resume_at_sample=resume_at_sample,
             time_base_ms=time_base_ms,
         )
 
@@ -59,7 +62,7 @@ class TranscriptionJob:
             "contactId": self.contact_id,
             "streamArn": self.stream_arn,
             "startFragmentNumber": self.start_fragment_number,
-            "skipStartFragment": self.skip_start_fragment,
+            "resumeAtSample": self.resume_at_sample,
             "language": self.language,
             "runId": self.run_id,
             "sequence": self.sequence,
@@ -87,6 +90,9 @@ class TranscriptionJob:
         sequence = event.get("sequence", 0)
         if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence <= MAX_SEQUENCE:
             raise InvalidJob(f"sequence must be an integer between 0 and {MAX_SEQUENCE}")
+        resume = event.get("resumeAtSample", 0)
+        if not isinstance(resume, int) or isinstance(resume, bool) or resume < 0:
+            raise InvalidJob("resumeAtSample must be a sample count")
         time_base = event.get("timeBaseMs")
         if time_base is not None and (not isinstance(time_base, int) or isinstance(time_base, bool)):
             raise InvalidJob("timeBaseMs must be epoch milliseconds")
@@ -98,7 +104,7 @@ class TranscriptionJob:
             language=language,
             run_id=run_id,
             sequence=sequence,
-            skip_start_fragment=event.get("skipStartFragment") is True,
+            resume_at_sample=resume,
             time_base_ms=time_base,
             vocabulary=vocabulary,
             instance_arn=instance_arn if isinstance(instance_arn, str) else "",

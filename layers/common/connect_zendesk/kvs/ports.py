@@ -156,10 +156,11 @@ class Progress:
     """Where transcription of a contact stands (for continuations, retries and duplicates)."""
 
     run_id: str
-    fragment_number: str  # last fragment fully transcribed; "" before the first
+    fragment_number: str  # the fragment holding the checkpoint; "" before the first
     owner: str
     lease_until: float
     status: str
+    resume_at_sample: int = 0  # audio before this sample (from the call's time base) is transcribed
 
 
 class TranscriptionProgress(Protocol):
@@ -176,10 +177,11 @@ class TranscriptionProgress(Protocol):
         owner: str,
         run_id: str,
         fragment_number: str,
+        resume_at_sample: int,
         lease_seconds: float,
         handover: str = "",
     ) -> bool:
-        """Record the last fully transcribed fragment and renew (or hand over) the lease; False if lost."""
+        """Record how far the call is transcribed and renew (or hand over) the lease; False if lost."""
         ...
 
     def release(self, contact_id: str, owner: str, status: str) -> None:

@@ -64,15 +64,19 @@ class ScriptedStream:
         self._frame_bytes = settings.sample_rate * FRAME_MS // 1000 * 2
         self._pending = bytearray()
         self.audio_bytes = 0
+        self.received = bytearray()  # every byte of audio this session accepted, in order
         self.finished = False
         self.aborted = False
         self.failed = False
 
     # ------------------------------------------------------------------ TranscriptionStream
     def send_audio(self, pcm: bytes) -> None:
-        if self.finished or self.aborted or self.failed:
+        if self.finished or self.aborted:
             raise RuntimeError("audio sent to a closed session")
+        if self.failed:
+            return  # as on a dropped connection: the failure was reported, the audio goes nowhere
         self.audio_bytes += len(pcm)
+        self.received += pcm
         self._pending += pcm
         frame_set = self._frame_bytes * len(self._channels)
         while len(self._pending) >= frame_set:
@@ -198,6 +202,14 @@ class ScriptedTranscribe:
         self._fail_after = None  # only the first session fails
         self.sessions.append(stream)
         return stream
+
+    @property
+    def audio_seconds(self) -> float:
+        """Audio received by every session so far (a live call's clock, for tests)."""
+        return sum(
+            session.audio_bytes / (session.settings.sample_rate * 2 * session.settings.channels)
+            for session in self.sessions
+        )
 
 
 class _SharedScriptStream(ScriptedStream):

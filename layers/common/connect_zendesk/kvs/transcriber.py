@@ -33,7 +33,7 @@ from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from connect_zendesk.kvs.audio import chunks, tail_rms
+from connect_zendesk.kvs.audio import StereoAligner, StereoChunk, chunks, tail_rms
 from connect_zendesk.kvs.errors import (
     ContinuationFailed,
     KvsPathError,
@@ -63,7 +63,7 @@ from connect_zendesk.observability import logger, metrics
 
 STARTED, COMPLETED, FAILED = "STARTED", "COMPLETED", "FAILED"
 _FINAL_BATCH: Final = 25
-_UNSETTLED_LIMIT: Final = 600  # fragments (~10 minutes) kept for re-sending to a restarted session
+_UNSETTLED_LIMIT: Final = 600  # chunks (~10 minutes) kept for re-sending to a restarted session
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,17 @@ class _State:
     open_results: set[str] = field(default_factory=set)
     finals: list[FinalSegment] = field(default_factory=list)
     last_sent: str = ""
-    settled: str = ""  # last fragment after which no result was pending and both speakers were quiet
-    unsettled: deque[MediaFragment] = field(default_factory=lambda: deque(maxlen=_UNSETTLED_LIMIT))
-    time_base_ms: int | None = None
-    running_offset_ms: float = 0.0
+    # The last clean point (no result pending, both speakers quiet): fragment read and sample reached
+    settled: tuple[str, int] = ("", 0)
+    unsettled: deque[StereoChunk] = field(default_factory=lambda: deque(maxlen=_UNSETTLED_LIMIT))
+    time_base_ms: float | None = None
+    aligner: StereoAligner | None = None
     fragments: int = 0
     segments: int = 0
     audio_seconds: float = 0.0
     sample_rate: int = 0
     restarts: int = 0
+    resume_at: int = 0
     recording: WavSpool | None = None
 
 
@@ -152,6 +154,7 @@ class Transcriber:
         self._config = config
         self._vocabularies = dict(vocabularies or {})
         self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._held: deque[tuple[str, Any]] = deque()  # taken from the queue ahead of their turn
         self._owner = ""
 
     # ------------------------------------------------------------------ the invocation
@@ -170,21 +173,25 @@ class Transcriber:
             logger.warning("another invocation holds this contact's transcription; exiting")
             metrics.add_metric(name="DuplicateInvocation", unit=MetricUnit.Count, value=1)
             return RunOutcome("duplicate")
-        start_fragment, skip_start = job.start_fragment_number, job.skip_start_fragment
+        start_fragment, resume_at = job.start_fragment_number, job.resume_at_sample
         if (
             progress.run_id == job.run_id
             and progress.fragment_number
-            and fragment_key(progress.fragment_number) >= fragment_key(start_fragment)
-            and (progress.fragment_number != start_fragment or not skip_start)
+            and (fragment_key(progress.fragment_number), progress.resume_at_sample)
+            > (fragment_key(start_fragment), resume_at)
         ):
             logger.info("resuming after the last checkpoint", extra={"fragment": progress.fragment_number})
-            start_fragment, skip_start = progress.fragment_number, True
+            start_fragment, resume_at = progress.fragment_number, progress.resume_at_sample
 
-        state = _State(job=job, time_base_ms=job.time_base_ms, settled=start_fragment if skip_start else "")
+        state = _State(job=job, time_base_ms=job.time_base_ms, settled=(start_fragment, resume_at))
+        state.resume_at = resume_at
         if config.record_audio and ports.recordings is not None:
             state.recording = WavSpool(sample_rate=8000)
         try:
-            reason = self._transcribe(state, start_fragment, skip_start, seam_from, cut_at)
+            reason = self._transcribe(state, start_fragment, seam_from, cut_at)
+            if reason not in ("cut", "lease_lost") and state.aligner is not None:
+                self._send_chunks(state, state.aligner.flush())  # the call's last samples
+            self._finish_session(state)
         except KvsPathError as exc:
             self._abort(state)
             ports.progress.release(job.contact_id, owner, FAILED)
@@ -197,13 +204,15 @@ class Transcriber:
                 raise TransientFailure(exc) from exc
             return RunOutcome("failed", state.fragments, state.segments, state.audio_seconds, state.last_sent)
         finally:
-            self._close_session(state)
+            self._abort(state)  # still open only after an unexpected failure
         recording = self._store_recording(state)
         self._record_metrics(state)
         if reason == "lease_lost":
             return RunOutcome(reason, state.fragments, state.segments, state.audio_seconds, state.last_sent)
-        if reason == "cut" and state.last_sent:
-            continuation = job.continuation(state.last_sent, state.time_base_ms)
+        if reason == "cut" and state.last_sent and state.aligner is not None:
+            continuation = job.continuation(
+                state.last_sent, state.aligner.position, round(state.aligner.base_ms)
+            )
             self._hand_over(job, owner, function, continuation, state.last_sent)
             return RunOutcome(
                 "continued",
@@ -226,11 +235,9 @@ class Transcriber:
         )
 
     # ------------------------------------------------------------------ the loop
-    def _transcribe(
-        self, state: _State, start_fragment: str, skip_start: bool, seam_from: float, cut_at: float
-    ) -> str:
+    def _transcribe(self, state: _State, start_fragment: str, seam_from: float, cut_at: float) -> str:
         config, ports = self._config, self._ports
-        reading = _Reading(start_fragment, skip_start)
+        reading = _Reading(start_fragment)
         reading.pump = self._start_pump(state.job.stream_arn, start_fragment)
         next_checkpoint = ports.clock() + config.checkpoint_interval_seconds
         last_fragment_at = ports.clock()
@@ -245,7 +252,7 @@ class Transcriber:
                     logger.info("no audio for the idle timeout: the stream has stopped")
                     return "idle"
                 try:
-                    kind, payload = self._events.get(timeout=wait)
+                    kind, payload = self._held.popleft() if self._held else self._events.get(timeout=wait)
                 except queue.Empty:
                     continue
                 if kind != "fragment":
@@ -254,14 +261,14 @@ class Transcriber:
                         return stop
                     continue
                 last_fragment_at = ports.clock()
-                stop = self._on_fragment(state, payload, reading.skips(payload.number))
+                stop = self._on_fragment(state, payload)
                 if stop:
                     return stop
                 if ports.clock() >= next_checkpoint:
                     next_checkpoint = ports.clock() + config.checkpoint_interval_seconds
                     if not self._checkpoint(state):
                         return "lease_lost"
-                if state.settled == payload.number and ports.clock() >= seam_from:
+                if state.settled[0] == payload.number and ports.clock() >= seam_from:
                     logger.info("cutting at a quiet fragment boundary", extra={"fragment": payload.number})
                     return "cut"
         finally:
@@ -289,9 +296,9 @@ class Transcriber:
             if reading.pump is not None:
                 reading.pump.stop()
             self._ports.sleep(self._backoff(reading.reopens))
-            resume = state.last_sent or reading.start_fragment
-            reading.restart(resume, skip=bool(state.last_sent) or reading.skip_start)
-            reading.pump = self._start_pump(state.job.stream_arn, resume)
+            # Already-sent audio of that fragment is dropped by the aligner, which knows where it is.
+            reading.start_fragment = state.last_sent or reading.start_fragment
+            reading.pump = self._start_pump(state.job.stream_arn, reading.start_fragment)
         return ""
 
     def _start_pump(self, stream_arn: str, fragment: str) -> _MediaPump:
@@ -299,10 +306,8 @@ class Transcriber:
         pump.start()
         return pump
 
-    def _on_fragment(self, state: _State, fragment: MediaFragment, already_done: bool) -> str:
-        """Send one fragment; a stop reason when it belongs to another contact."""
-        if already_done:
-            return ""  # the start fragment of a continuation: transcribed by the previous invocation
+    def _on_fragment(self, state: _State, fragment: MediaFragment) -> str:
+        """Send one fragment's new audio; a stop reason when it belongs to another contact."""
         if fragment.contact_id and fragment.contact_id != state.job.contact_id:
             logger.info("the stream moved on to another contact", extra={"fragment": fragment.number})
             return "contact_changed"
@@ -316,7 +321,8 @@ class Transcriber:
             state.job.contact_id,
             owner=self._owner,
             run_id=state.job.run_id,
-            fragment_number=state.settled,
+            fragment_number=state.settled[0],
+            resume_at_sample=state.settled[1],
             lease_seconds=self._config.lease_seconds,
         )
         if not held:
@@ -324,28 +330,32 @@ class Transcriber:
         return held
 
     def _send(self, state: _State, fragment: MediaFragment) -> None:
-        if state.time_base_ms is None and fragment.producer_timestamp_ms is not None:
-            state.time_base_ms = fragment.producer_timestamp_ms
-        if fragment.producer_timestamp_ms is not None and state.time_base_ms is not None:
-            offset_ms: float = max(fragment.producer_timestamp_ms - state.time_base_ms, 0)
-        else:
-            offset_ms = state.running_offset_ms
-        state.running_offset_ms = offset_ms + fragment.duration_ms
-        if state.session is None:
+        if state.aligner is None:
+            starts = [t for t in (fragment.customer_start_ms, fragment.agent_start_ms) if t is not None]
+            if state.time_base_ms is None:
+                state.time_base_ms = min(starts) if starts else fragment.producer_timestamp_ms or 0
             state.sample_rate = fragment.sample_rate
-            self._start_session(state)
-        session = state.session
-        assert session is not None
-        stereo = fragment.stereo()
-        session.timeline.add_fragment(offset_ms, fragment.samples)
-        self._stream_audio(session, stereo, fragment.sample_rate)
-        state.unsettled.append(fragment)
+            state.aligner = StereoAligner(fragment.sample_rate, state.time_base_ms, resume_at=state.resume_at)
+        chunks_ready = state.aligner.add(
+            fragment.customer, fragment.customer_start_ms, fragment.agent, fragment.agent_start_ms
+        )
         state.last_sent = fragment.number
         state.fragments += 1
-        state.audio_seconds += fragment.duration_ms / 1000
-        if state.recording is not None:
-            state.recording.sample_rate = fragment.sample_rate
-            state.recording.append(stereo)
+        self._send_chunks(state, chunks_ready)
+
+    def _send_chunks(self, state: _State, ready: list[StereoChunk]) -> None:
+        for chunk in ready:
+            if state.session is None:
+                self._start_session(state)
+            session = state.session
+            assert session is not None
+            session.timeline.add_fragment(chunk.start * 1000 / state.sample_rate, chunk.samples)
+            self._stream_audio(session, chunk.pcm, state.sample_rate)
+            state.unsettled.append(chunk)
+            state.audio_seconds += chunk.samples / state.sample_rate
+            if state.recording is not None:
+                state.recording.sample_rate = state.sample_rate
+                state.recording.append(chunk.pcm)
 
     def _stream_audio(self, session: _Session, stereo: bytes, sample_rate: int) -> None:
         size = max(sample_rate * 4 * self._config.chunk_ms // 1000, 4)
@@ -361,25 +371,22 @@ class Transcriber:
             and tail_rms(fragment.customer, fragment.sample_rate, config.quiet_ms) < config.silence_rms
             and tail_rms(fragment.agent, fragment.sample_rate, config.quiet_ms) < config.silence_rms
         )
-        if quiet:
-            state.settled = fragment.number
+        if quiet and state.aligner is not None:
+            state.settled = (fragment.number, state.aligner.position)
             state.unsettled.clear()
         return quiet
 
     def _drain_results(self, state: _State) -> None:
-        """Handle results already queued, without waiting (other items go back in order)."""
-        held: list[tuple[str, Any]] = []
+        """Handle results already queued, without waiting; other items keep their turn."""
         while True:
             try:
                 item = self._events.get_nowait()
             except queue.Empty:
-                break
+                return
             if item[0] == "result":
                 self._on_result(state, *item[1])
             else:
-                held.append(item)
-        for item in held:
-            self._events.put(item)
+                self._held.append(item)
 
     def _on_result(self, state: _State, generation: int, result: TranscriptResult) -> None:
         if generation != state.generation or state.mapper is None:
@@ -468,28 +475,47 @@ class Transcriber:
             state.session = None
         self._flush(state)
         resend = list(state.unsettled)
+        state.unsettled.clear()
+        state.audio_seconds -= sum(chunk.samples for chunk in resend) / state.sample_rate
+        recording, state.recording = state.recording, None  # recorded already
         self._start_session(state)
-        session = state.session
-        assert session is not None
-        offset = state.running_offset_ms - sum(fragment.duration_ms for fragment in resend)
-        for fragment in resend:
-            if fragment.producer_timestamp_ms is not None and state.time_base_ms is not None:
-                offset = max(fragment.producer_timestamp_ms - state.time_base_ms, 0)
-            session.timeline.add_fragment(offset, fragment.samples)
-            self._stream_audio(session, fragment.stereo(), fragment.sample_rate)
-            offset += fragment.duration_ms
+        self._send_chunks(state, resend)
+        state.recording = recording
 
-    def _close_session(self, state: _State) -> None:
-        session, state.session = state.session, None
-        if session is None:
-            return
-        try:
-            session.stream.finish(self._config.finish_timeout_seconds)
-        except Exception as exc:  # noqa: BLE001 - whatever went wrong, results delivered so far are kept
-            logger.warning("Transcribe session did not close cleanly", extra={"error": str(exc)})
-            session.stream.abort()
-        self._drain_results(state)
+    def _finish_session(self, state: _State) -> None:
+        """End the audio so Transcribe finalises what it has; a session failing meanwhile is restarted."""
+        while state.session is not None:
+            self._drain_events(state)
+            session = state.session
+            if session is None:  # pragma: no cover - a restart always leaves a session
+                break
+            error: KvsPathError | None = None
+            try:
+                session.stream.finish(self._config.finish_timeout_seconds)
+            except KvsPathError as exc:
+                error = exc
+            except Exception as exc:  # noqa: BLE001 - a broken session is restarted like any other
+                error = TranscribeUnavailable(f"closing the session failed: {type(exc).__name__}")
+            self._drain_events(state)
+            if state.session is not session:
+                continue  # it failed while finishing and was restarted: finish the new one
+            if error is not None:
+                self._on_session_error(state, session.generation, error)
+                continue
+            state.session = None
         self._flush(state)
+
+    def _drain_events(self, state: _State) -> None:
+        """After reading stopped: handle queued results and session failures, drop the rest."""
+        while True:
+            try:
+                kind, payload = self._held.popleft() if self._held else self._events.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "result":
+                self._on_result(state, *payload)
+            elif kind == "session_error":
+                self._on_session_error(state, *payload)
 
     def _abort(self, state: _State) -> None:
         session, state.session = state.session, None
@@ -511,6 +537,7 @@ class Transcriber:
     def _hand_over(
         self, job: TranscriptionJob, owner: str, function: str, continuation: TranscriptionJob, fragment: str
     ) -> None:
+        resume_at = continuation.resume_at_sample
         progress = self._ports.progress
         # The lease goes to the continuation first, so it can claim it the moment it starts.
         progress.checkpoint(
@@ -518,6 +545,7 @@ class Transcriber:
             owner=owner,
             run_id=job.run_id,
             fragment_number=fragment,
+            resume_at_sample=resume_at,
             lease_seconds=self._config.lease_seconds * 3,
             handover=continuation.lease_token,
         )
@@ -584,25 +612,11 @@ def _media_failure(error: BaseException) -> KvsPathError:
 
 @dataclass
 class _Reading:
-    """Where GetMedia reads from, and whether its first fragment was already transcribed."""
+    """Where GetMedia reads from."""
 
     start_fragment: str
-    skip_start: bool
     pump: _MediaPump | None = None
     reopens: int = 0
-    _skipping: bool = field(default=False, init=False)
-
-    def __post_init__(self) -> None:
-        self._skipping = self.skip_start
-
-    def restart(self, fragment: str, *, skip: bool) -> None:
-        self.start_fragment, self.skip_start, self._skipping = fragment, skip, skip
-
-    def skips(self, number: str) -> bool:
-        """True for the first fragment read when it is the one transcribed before."""
-        skip = self._skipping and number == self.start_fragment
-        self._skipping = False
-        return skip
 
 
 class _MediaPump(threading.Thread):
