@@ -158,15 +158,21 @@ def _reset_function_caches() -> None:
     forget_loaded_handlers()
 
 
+# One handler at a time in this process: in Lambda each runs in its own container, so they share no
+# environment, settings or metrics; here asynchronous invocations wait their turn instead.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def invoke_function(template: Template, function: str, event: Any) -> Any:
     """Call a function's handler in this process with its template environment, like Lambda would."""
-    spec = template.function(function)
-    os.environ.update(spec.environment)
-    handler = load_handler(spec)
-    context = LocalLambdaContext(
-        function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
-    )
-    return handler(event, context)
+    with _ONE_AT_A_TIME:
+        spec = template.function(function)
+        os.environ.update(spec.environment)
+        handler = load_handler(spec)
+        context = LocalLambdaContext(
+            function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
+        )
+        return handler(event, context)
 
 
 @contextlib.contextmanager

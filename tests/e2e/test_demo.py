@@ -9,6 +9,7 @@ import sys
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.demo import FUNCTION_LOG, run_demo
+from connect_zendesk_local.kvs_fixtures import missing_media_tools
 
 
 def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None:
@@ -25,6 +26,12 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "← Skipped · Anonymous: no Zendesk call" in timeline
     assert "チケット番号1007、「プリンターがオフライン」" in timeline
     assert "Contacts table:" in timeline
+    # the KVS audio path transcribes the demo call (where espeak-ng and ffmpeg are installed)
+    if not missing_media_tools():
+        assert "Call 6" in timeline
+        assert "kvs_transcriber: 15 KVS fragments" in timeline
+        assert "AGENT      0.4" in timeline
+        assert "Hi, my printer went offline again this morning." in timeline
     # the functions' JSON logs went to their own stream, with the caller's number masked
     assert '"message":"flow step answered"' in functions.getvalue()
     assert "+14155552671" not in functions.getvalue()

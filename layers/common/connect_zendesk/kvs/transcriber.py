@@ -10,8 +10,9 @@ a long call come out whole: no gap and no duplicate where one invocation hands o
   ends or stays idle, or at the seam: before the Lambda timeout (less a configurable margin) the loop
   looks for a fragment boundary where both speakers are silent and no result is still partial, and
   cuts there (or at the margin anyway). The session is then closed, so Transcribe finalises what it
-  has, the finals are written, the last fragment sent is checkpointed and handed over, and the
-  function invokes itself with that fragment number; the continuation reads it again and skips it.
+  has, the finals are written, the position is checkpointed and handed over, and the function
+  invokes itself with the last fragment number read and the exact sample reached; the continuation
+  reads that fragment again and sends only the audio after that sample.
 - A lease in the Contacts item makes duplicate deliveries of an invocation harmless and lets a
   retried invocation resume from the last checkpoint instead of the start.
 - Transcribe or GetMedia failures that can pass are retried with backoff; a restarted Transcribe
