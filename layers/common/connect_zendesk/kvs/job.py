@@ -46,7 +46,7 @@ class TranscriptionJob:
         return f"{self.run_id}#{self.sequence}"
 
     def continuation(
-        self, last_fragment_number: str, resume_at_sample: int, time_base_ms: int
+        self, last_fragment_number: str, resume_at_sample: int, time_base_ms: int | None
     ) -> TranscriptionJob:
         return replace(
             self,

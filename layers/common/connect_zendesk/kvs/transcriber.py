@@ -210,11 +210,13 @@ class Transcriber:
         self._record_metrics(state)
         if reason == "lease_lost":
             return RunOutcome(reason, state.fragments, state.segments, state.audio_seconds, state.last_sent)
-        if reason == "cut" and state.last_sent and state.aligner is not None:
-            continuation = job.continuation(
-                state.last_sent, state.aligner.position, round(state.aligner.base_ms)
-            )
-            self._hand_over(job, owner, function, continuation, state.last_sent)
+        if reason == "cut":
+            # Nothing read yet (a very short invocation): the next one starts where this one would have.
+            fragment = state.last_sent or start_fragment
+            position = state.aligner.position if state.aligner is not None else resume_at
+            base = state.aligner.base_ms if state.aligner is not None else state.time_base_ms
+            continuation = job.continuation(fragment, position, round(base) if base is not None else None)
+            self._hand_over(job, owner, function, continuation, fragment)
             return RunOutcome(
                 "continued",
                 state.fragments,
@@ -226,7 +228,7 @@ class Transcriber:
             )
         ports.progress.release(job.contact_id, owner, COMPLETED)
         return RunOutcome(
-            "idle" if reason == "cut" else reason,
+            reason,
             state.fragments,
             state.segments,
             state.audio_seconds,
