@@ -85,13 +85,11 @@ class StereoAligner:
         ):
             if pcm:
                 self._place(track, pcm, start_ms)
-        seen = [track for track in self._tracks if track.seen]
-        if not seen:
+        if not any(track.seen for track in self._tracks):
             return []
-        horizon = min(track.end for track in seen)
-        if len(seen) < len(self._tracks) or max(track.end for track in seen) - horizon > self._max_lag:
-            horizon = max(horizon, max(track.end for track in seen) - self._max_lag)
-        return self._release(horizon)
+        # A track not heard from yet holds the release back, but never more than max_lag.
+        ends = [track.end if track.seen else self.position for track in self._tracks]
+        return self._release(max(min(ends), max(ends) - self._max_lag))
 
     def flush(self) -> list[StereoChunk]:
         """Release everything buffered (the shorter track padded with silence): the end of the audio."""
@@ -102,21 +100,18 @@ class StereoAligner:
             start = track.end if track.seen else self.position
         else:
             start = round((start_ms - self.base_ms) * self.sample_rate / 1000)
-        if not self._started:
-            self.position = start if not any(t.seen for t in self._tracks) else min(self.position, start)
-            for other in self._tracks:
-                if not other.seen:
-                    other.start = self.position
-        if not track.seen:
-            track.seen = True
-            track.start = max(track.start, self.position) if self._started else self.position
-            track.buffer.clear()
-        gap = start - track.end
-        if gap > self._tolerance:
-            track.buffer += bytes(gap * 2)
-        elif gap < -self._tolerance:
-            pcm = pcm[-gap * 2 :]  # already have these samples
-        track.buffer += pcm
+        if not track.seen:  # the track's first audio goes exactly where its timecode says
+            if not self._started:
+                others = [t for t in self._tracks if t.seen]
+                self.position = min(self.position, start) if others else start
+            track.seen, track.start, track.buffer = True, start, bytearray(pcm)
+        else:
+            gap = start - track.end
+            if gap > self._tolerance:
+                track.buffer += bytes(gap * 2)
+            elif gap < -self._tolerance:
+                pcm = pcm[-gap * 2 :]  # already have these samples
+            track.buffer += pcm
         if track.start < self.position:  # before the resume point: released by an earlier invocation
             drop = min(self.position - track.start, len(track.buffer) // 2)
             del track.buffer[: drop * 2]
