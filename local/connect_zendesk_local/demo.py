@@ -196,7 +196,8 @@ def play_kvs_transcript(stack: LocalStack, timeline: Timeline) -> None:
         response = stack.invoke("start_streaming", event)
         timeline.line(
             "Lambda",
-            f"← {response['lambdaResult']} · kvs_transcriber queued for {response['language']}; the flow goes on",
+            f"← {response['lambdaResult']} · kvs_transcriber queued for {response['language']}; "
+            "the flow goes on",
         )
         stack.kvs.lambda_api.wait_idle(timeout=120)
     run = stack.kvs.lambda_api.runs[-1]
@@ -209,7 +210,7 @@ def play_kvs_transcript(stack: LocalStack, timeline: Timeline) -> None:
     for line in transcript.read_text(encoding="utf-8").splitlines() if transcript.exists() else []:
         item = json.loads(line)
         timeline.note(
-            f"{item['speaker']:<8} {item['beginOffsetMs'] / 1000:5.1f}–{item['endOffsetMs'] / 1000:4.1f} s  "
+            f"{item['speaker']:<8} {item['beginOffsetMs'] / 1000:5.1f}-{item['endOffsetMs'] / 1000:4.1f} s  "
             f"{item['text']}"
         )
     timeline.note(

@@ -1,4 +1,4 @@
-"""Adapters of the KVS path: Transcribe streaming protocol, GetMedia, Lambda, DynamoDB lease, S3, sink slot."""
+"""Adapters of the KVS path: Transcribe streaming, GetMedia, Lambda, the DynamoDB lease, S3, the sink slot."""
 
 from __future__ import annotations
 
@@ -289,7 +289,7 @@ def test_audio_goes_out_as_signed_audio_events_and_the_end_frame_closes_the_stre
 
 
 def test_transcript_events_become_results_whatever_the_body_chunks() -> None:
-    session, opened, results, errors = start_session()
+    _, opened, results, errors = start_session()
     opened.on_response(status_code=200, headers=[])
     partial = {**RECORDED_RESULT, "IsPartial": True, "Alternatives": [{"Transcript": "Hi, my"}]}
     body = transcript_event(partial) + transcript_event(
