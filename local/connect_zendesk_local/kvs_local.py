@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.kvs_fixtures import (
@@ -123,7 +124,8 @@ class LocalLambda:
                 if match is None:
                     self.error(404, "ResourceNotFoundException", f"no route {self.path}")
                     return
-                name = match.group(1).rsplit(":function:", 1)[-1].split(":", 1)[0]
+                # boto3 sends the name or ARN percent-encoded; a qualifier (":$LATEST") is ignored
+                name = unquote(match.group(1)).rsplit(":function:", 1)[-1].split(":", 1)[0]
                 try:
                     event = self.read_json()
                 except ValueError:
