@@ -4,7 +4,6 @@ served from espeak-ng + ffmpeg media, boto3 clients, the Contacts table on moto 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -20,10 +19,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def kvs_stack(stack: LocalStack) -> Iterator[LocalStack]:
+def kvs_stack(stack: LocalStack) -> LocalStack:
     require_media_tools()
     assert stack.kvs is not None
-    yield stack
+    return stack
 
 
 def transcript(stack: LocalStack, contact_id: str) -> list[dict[str, Any]]:

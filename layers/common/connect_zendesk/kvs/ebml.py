@@ -112,7 +112,6 @@ WANTED_LEAVES: Final = frozenset(
 
 UNKNOWN_SIZE: Final = -1
 MAX_LEAF_BYTES: Final = 8 * 1024 * 1024  # an audio block is a few KB; anything this big is corruption
-_COMPACT_AT: Final = 64 * 1024
 
 
 class EbmlError(ValueError):
@@ -184,7 +183,7 @@ class EbmlReader:
         self.bytes_read += len(chunk)
         events: list[Event] = []
         self._parse(events)
-        if self._position >= _COMPACT_AT:
+        if self._position:  # keep only what is not parsed yet (at most one element in progress)
             del self._buffer[: self._position]
             self._offset += self._position
             self._position = 0
