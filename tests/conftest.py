@@ -31,10 +31,26 @@ UNIT_ENV = {
 }
 
 
+# What a local stack sets for the KVS audio path (connect_zendesk_local.kvs_local.LocalKvs.environment).
+LOCAL_KVS_ENV = (
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_KINESIS_VIDEO",
+    "TRANSCRIBE_BACKEND",
+    "TRANSCRIBE_SCRIPT",
+    "KVS_LOCAL_TRANSCRIPT_DIR",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts with the environment of a fresh Lambda container and no cached clients."""
-    for name in ("AWS_ENDPOINT_URL", "ZENPY_FORCE_NETLOC", "ZENPY_FORCE_SCHEME", "AWS_PROFILE"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "ZENPY_FORCE_NETLOC",
+        "ZENPY_FORCE_SCHEME",
+        "AWS_PROFILE",
+        *LOCAL_KVS_ENV,
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in UNIT_ENV.items():
         monkeypatch.setenv(name, value)
