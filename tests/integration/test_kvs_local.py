@@ -95,8 +95,11 @@ def test_a_call_longer_than_an_invocation_continues_in_a_new_one(kvs_stack: Loca
     fragments = sum(run.result["fragments"] for run in kvs_stack.kvs.lambda_api.runs)
     assert 15 <= fragments <= 15 + len(statuses) - 1
     segments = transcript(kvs_stack, contact_id)
-    assert len(segments) == 4
-    assert [s["beginOffsetMs"] for s in segments] == sorted(s["beginOffsetMs"] for s in segments)
+    # Four utterances; a seam that found no silence in its 1 s window splits one (never duplicates it)
+    assert 4 <= len(segments) <= 4 + len(statuses) - 1
+    for speaker in ("AGENT", "CUSTOMER"):
+        spans = [(s["beginOffsetMs"], s["endOffsetMs"]) for s in segments if s["speaker"] == speaker]
+        assert all(end <= begin for (_, end), (begin, _) in zip(spans, spans[1:], strict=False)), spans
     assert original["KVS_MAX_INVOCATION_SECONDS"] == "900"
 
 

@@ -386,3 +386,25 @@ def test_in_aws_the_real_adapters_are_built(monkeypatch: pytest.MonkeyPatch) -> 
     assert isinstance(ports.progress, DynamoTranscriptionProgress)
     assert isinstance(ports.recordings, S3RecordingStore)
     assert transcriber_ports(Settings.from_env(BASE_ENV)).recordings is None
+
+
+def test_a_contacts_table_outage_is_raised_for_lambdas_retry(
+    load: Callable[..., Handler], demo_call: CallMedia, caplog: pytest.LogCaptureFixture
+) -> None:
+    from connect_zendesk.errors import StorageError
+
+    class Unavailable(MemoryProgress):
+        def claim(self, *args: Any, **kwargs: Any) -> Any:
+            raise StorageError("UpdateItem on contacts failed: ProvisionedThroughputExceededException")
+
+    ports = TranscriberPorts(
+        media=FragmentMedia(demo_call.fragments),
+        transcribe=ScriptedTranscribe(),
+        sink=MemorySink(),
+        invoker=RecordingInvoker(),
+        progress=Unavailable(),
+    )
+    context = LocalLambdaContext(function_name="KvsTranscriberFunction", timeout_seconds=900)
+    with use_kvs_ports(ports), pytest.raises(StorageError):
+        load("kvs_transcriber")(event("kvs_transcriber/demo_call.json"), context)
+    assert "transcription progress not stored" in caplog.messages

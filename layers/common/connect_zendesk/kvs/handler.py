@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from connect_zendesk.errors import StorageError
 from connect_zendesk.kvs.job import InvalidJob, TranscriptionJob
 from connect_zendesk.kvs.transcriber import Transcriber
 from connect_zendesk.kvs.wiring import transcriber_config, transcriber_ports
@@ -38,7 +39,13 @@ def handle_job(event: Any, context: Any, settings: Settings) -> dict[str, Any]:
     vocabularies = dict(settings.kvs.vocabularies)
     transcriber = Transcriber(transcriber_ports(settings), transcriber_config(settings), vocabularies)
     logger.info("transcribing", extra={"fragment": job.start_fragment_number, "language": job.language})
-    outcome = transcriber.run(job, owner, function, remaining)
+    try:
+        outcome = transcriber.run(job, owner, function, remaining)
+    except StorageError as exc:
+        # The lease and checkpoint live in the Contacts table: Lambda's retry resumes once it answers.
+        logger.error("transcription progress not stored", extra={"reason": str(exc)})
+        metrics.add_metric(name="TranscriptionFailed", unit=MetricUnit.Count, value=1)
+        raise
     logger.info(
         "invocation finished",
         extra={
