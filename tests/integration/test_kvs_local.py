@@ -3,6 +3,7 @@ served from espeak-ng + ffmpeg media, boto3 clients, the Contacts table on moto 
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -99,7 +100,7 @@ def test_a_call_longer_than_an_invocation_continues_in_a_new_one(kvs_stack: Loca
     assert 4 <= len(segments) <= 4 + len(statuses) - 1
     for speaker in ("AGENT", "CUSTOMER"):
         spans = [(s["beginOffsetMs"], s["endOffsetMs"]) for s in segments if s["speaker"] == speaker]
-        assert all(end <= begin for (_, end), (begin, _) in zip(spans, spans[1:], strict=False)), spans
+        assert all(end <= begin for (_, end), (begin, _) in itertools.pairwise(spans)), spans
     assert original["KVS_MAX_INVOCATION_SECONDS"] == "900"
 
 
