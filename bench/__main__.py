@@ -6,7 +6,7 @@ import sys
 
 from connect_zendesk_local.stack import LocalStack
 
-from bench import cold_init, flow_latency, realtime
+from bench import cold_init, flow_latency, kvs_media, realtime
 from bench.report import print_and_save
 
 
@@ -18,6 +18,8 @@ def main() -> int:
         rows += flow_latency.run(stack)
         print("agent side panel: consumer throughput and record-to-panel delay ...", flush=True)
         rows += realtime.run(stack)
+    print("KVS media reader (CPU time and memory) ...", flush=True)
+    rows += kvs_media.run()
     return 0 if print_and_save(rows) else 1
 
 

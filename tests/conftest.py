@@ -14,8 +14,10 @@ import pytest
 from connect_zendesk.services import reset_caches
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import Template
+from connect_zendesk_local.kvs_fixtures import DEMO_SCRIPT, CallMedia, CallScript, Utterance, build_call
 from connect_zendesk_local.lambda_context import LocalLambdaContext
 from moto import mock_aws
+from support import require_media_tools
 
 UNIT_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -29,10 +31,25 @@ UNIT_ENV = {
 }
 
 
+# What a local stack sets for the KVS audio path (connect_zendesk_local.kvs_local.LocalKvs.environment).
+LOCAL_KVS_ENV = (
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_KINESIS_VIDEO",
+    "TRANSCRIBE_BACKEND",
+    "TRANSCRIBE_SCRIPT",
+)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts with the environment of a fresh Lambda container and no cached clients."""
-    for name in ("AWS_ENDPOINT_URL", "ZENPY_FORCE_NETLOC", "ZENPY_FORCE_SCHEME", "AWS_PROFILE"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "ZENPY_FORCE_NETLOC",
+        "ZENPY_FORCE_SCHEME",
+        "AWS_PROFILE",
+        *LOCAL_KVS_ENV,
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in UNIT_ENV.items():
         monkeypatch.setenv(name, value)
@@ -70,3 +87,31 @@ def function_env(aws: Template, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
 @pytest.fixture
 def lambda_context() -> LocalLambdaContext:
     return LocalLambdaContext(function_name="test-function", timeout_seconds=8)
+
+
+# ---------------------------------------------------------------------------- KVS audio path
+@pytest.fixture(scope="session")
+def demo_call(tmp_path_factory: pytest.TempPathFactory) -> CallMedia:
+    """The demo call, spoken by espeak-ng and muxed by ffmpeg in Connect's fragment layout (once per run)."""
+    require_media_tools()
+    return build_call(DEMO_SCRIPT, tmp_path_factory.mktemp("demo-call"))
+
+
+@pytest.fixture(scope="session")
+def long_call(tmp_path_factory: pytest.TempPathFactory) -> CallMedia:
+    """A two-minute call of 24 alternating lines, for continuations across several invocations."""
+    require_media_tools()
+    return build_call(LONG_SCRIPT, tmp_path_factory.mktemp("long-call"))
+
+
+LONG_SCRIPT = CallScript(
+    contact_id="0c0ffee0-0000-4000-8000-00000000a11d",
+    utterances=tuple(
+        Utterance(
+            "CUSTOMER" if index % 2 else "AGENT",
+            f"Line {index + 1}, about order {1000 + index}.",
+            500 + index * 5000,
+        )
+        for index in range(24)
+    ),
+)

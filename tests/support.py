@@ -22,3 +22,14 @@ def dynamo_item(template: Template, table_logical_id: str, key: dict[str, Any]) 
         template.physical[table_logical_id].ref
     )
     return table.get_item(Key=key).get("Item")
+
+
+# ---------------------------------------------------------------------------- real call media
+def require_media_tools() -> None:
+    """Skip (with the reason) where espeak-ng or ffmpeg is missing; .ci/run installs both."""
+    import pytest
+    from connect_zendesk_local.kvs_fixtures import missing_media_tools
+
+    missing = missing_media_tools()
+    if missing:
+        pytest.skip(f"real call media needs the Debian packages {', '.join(missing)} (apt-get install)")

@@ -27,6 +27,7 @@ _ORDER = [
     "AWS::SQS::Queue",
     "AWS::ApiGatewayV2::Api",
 ]
+_NAMES_ONLY = {"AWS::Serverless::Function"}
 
 
 def local_name(template: Template, logical_id: str) -> str:
@@ -110,6 +111,15 @@ def provision_kinesis_stream(
     return PhysicalResource(ref=name, attributes={"Arn": arn})
 
 
+def provision_function(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    """Functions run in-process (and through the local Lambda API): only their names are recorded."""
+    del props, client
+    arn = f"arn:aws:lambda:{template.region}:{template.account_id}:function:{logical_id}"
+    return PhysicalResource(ref=logical_id, attributes={"Arn": arn})
+
+
 def provision_queue(
     template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
 ) -> PhysicalResource:
@@ -152,6 +162,14 @@ def provision_stage(
     return PhysicalResource(ref=str(props.get("StageName", "$default")))
 
 
+def provision_bucket(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    name = str(props.get("BucketName") or local_name(template, logical_id)).lower()
+    client("s3").create_bucket(Bucket=name)
+    return PhysicalResource(ref=name, attributes={"Arn": f"arn:aws:s3:::{name}"})
+
+
 PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SecretsManager::Secret": provision_secret,
     "AWS::DynamoDB::Table": provision_table,
@@ -160,6 +178,8 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::ApiGatewayV2::Api": provision_websocket_api,
     "AWS::ApiGatewayV2::Stage": provision_stage,
     "AWS::Logs::LogGroup": provision_log_group,
+    "AWS::S3::Bucket": provision_bucket,
+    "AWS::Serverless::Function": provision_function,
 }
 
 
@@ -178,7 +198,9 @@ def provision(
         for logical_id in template.resources_of_type(resource_type):
             if logical_id in template.physical:
                 continue
-            props = template.properties(logical_id)
+            # Functions refer to each other (and to themselves through policies): their properties
+            # are resolved when they are invoked, not here.
+            props = {} if resource_type in _NAMES_ONLY else template.properties(logical_id)
             if logical_id in secret_values:
                 props["SecretString"] = json.dumps(secret_values[logical_id])
             template.physical[logical_id] = PROVISIONERS[resource_type](template, logical_id, props, client)

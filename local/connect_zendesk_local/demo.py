@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
-from connect_zendesk_local.connect_events import contact_flow_event
+from connect_zendesk_local.connect_events import contact_flow_event, load_event
 from connect_zendesk_local.contact_lens_events import call_records
+from connect_zendesk_local.kvs_fixtures import missing_media_tools
 from connect_zendesk_local.panel_client import PanelClient, Received, put_records
 from connect_zendesk_local.stack import LocalStack, function_output_to
 
@@ -175,6 +176,44 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
     timeline.heading("Call 5 · 山田 太郎 calls the Japanese line")
     timeline.restart()
     play_lookup(DemoCall(stack, timeline, "+81312345678", language="ja-JP"))
+
+    play_kvs_transcript(stack, timeline)
+
+
+def play_kvs_transcript(stack: LocalStack, timeline: Timeline) -> None:
+    """Call 6: live transcript without Contact Lens (KVS audio → Transcribe, scripted locally)."""
+    timeline.heading("Call 6 · a transcribed call without Contact Lens (KVS audio → Amazon Transcribe)")
+    missing = missing_media_tools()
+    if missing or stack.kvs is None:
+        timeline.note(
+            f"skipped: the call's audio is spoken and muxed by {', '.join(missing)} (Debian packages)"
+        )
+        return
+    timeline.restart()
+    event = load_event("start_streaming/voice_call.json")
+    contact_id = event["Details"]["ContactData"]["ContactId"]
+    timeline.line("Connect", "→ start_streaming (after Start media streaming)")
+    with function_output_to(timeline.function_log):
+        response = stack.invoke("start_streaming", event)
+        timeline.line(
+            "Lambda",
+            f"← {response['lambdaResult']} · kvs_transcriber queued for {response['language']}; "
+            "the flow goes on",
+        )
+        stack.kvs.lambda_api.wait_idle(timeout=120)
+    run = stack.kvs.lambda_api.runs[-1]
+    result = run.result if isinstance(run.result, dict) else {}
+    timeline.line(
+        "Lambda",
+        f"kvs_transcriber: {result.get('fragments', 0)} KVS fragments → Transcribe (scripted) → "
+        f"{result.get('segments', 0)} segments ({result.get('status', run.error or 'no result')})",
+    )
+    for item in stack.transcript(contact_id):
+        timeline.note(
+            f"{item['speaker']:<8} {item['beginOffsetMs'] / 1000:5.1f}-{item['endOffsetMs'] / 1000:4.1f} s  "
+            f"{item['text']}"
+        )
+    timeline.note("Stored in the Transcripts table (source kvs), the same items as Contact Lens segments.")
 
 
 # ---------------------------------------------------------------------------- agent side panel

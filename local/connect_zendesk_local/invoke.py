@@ -17,6 +17,8 @@ from typing import Any
 
 from connect_zendesk_local.stack import LocalStack, attach_running, function_output_to, invoke_function
 
+ASYNC_WAIT_SECONDS = 120
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -42,9 +44,23 @@ def main(argv: list[str] | None = None) -> int:
 def _invoke(function: str, event: Any) -> Any:
     template = attach_running()
     if template is not None:
-        return invoke_function(template, function, event)
+        return invoke_function(template, function, event)  # asynchronous work runs in the stack's process
     with LocalStack() as stack:
-        return stack.invoke(function, event)
+        response = stack.invoke(function, event)
+        _report_async_work(stack)
+        return response
+
+
+def _report_async_work(stack: LocalStack) -> None:
+    """Functions this one queued (InvocationType Event) run to the end before the private stack stops."""
+    if stack.kvs is None or not stack.kvs.lambda_api.runs:
+        return
+    finished = stack.kvs.lambda_api.wait_idle(timeout=ASYNC_WAIT_SECONDS)
+    for run in stack.kvs.lambda_api.runs:
+        outcome = run.error or json.dumps(run.result, ensure_ascii=False) if run.ended else "still running"
+        print(f"[async] {run.function}: {outcome}", file=sys.stderr)
+    if not finished:
+        print(f"[async] gave up waiting after {ASYNC_WAIT_SECONDS} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,14 @@ from types import TracebackType
 from typing import Any, TextIO
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
 from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
+from connect_zendesk_local.kvs_local import LocalKvs
 from connect_zendesk_local.lambda_context import LocalLambdaContext
 from connect_zendesk_local.websocket_gateway import WebSocketGateway, socket_api_from_template
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
@@ -88,6 +90,7 @@ class LocalStack:
         self.gateway: WebSocketGateway | None = None
         self._clients: dict[str, Any] = {}
         self.event_sources: EventSources | None = None
+        self.kvs: LocalKvs | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
 
@@ -106,6 +109,8 @@ class LocalStack:
             port=0, dataset=self._dataset, faults=self._faults, email=ZENDESK_EMAIL, api_token=ZENDESK_TOKEN
         )
         self.zendesk.start()
+        # Lambda's Invoke API and KVS media for the KVS audio path (moto implements neither).
+        self.kvs = LocalKvs(lambda name, event: invoke_function(self.template, name, event)).start()
         os.environ.update(self.environment)
         _reset_function_caches()
         self._start_gateway()
@@ -147,6 +152,9 @@ class LocalStack:
         )
 
     def stop(self) -> None:
+        if self.kvs is not None:
+            self.kvs.lambda_api.wait_idle(timeout=30)  # let queued invocations finish, as Lambda would
+            self.kvs.stop()
         if self.event_sources is not None:
             self.event_sources.stop()
         if self.gateway is not None:
@@ -172,7 +180,8 @@ class LocalStack:
     @property
     def environment(self) -> dict[str, str]:
         assert self.zendesk is not None, "start() the stack first"
-        return process_environment(self.aws_endpoint, self.zendesk.netloc)
+        extra = self.kvs.environment if self.kvs is not None else {}
+        return {**process_environment(self.aws_endpoint, self.zendesk.netloc), **extra}
 
     def client(self, service: str) -> Any:
         """A boto3 client on the moto server, made once per service (clients are thread-safe)."""
@@ -189,6 +198,25 @@ class LocalStack:
             aws_secret_access_key="local",  # noqa: S106
         )
 
+    def transcript(self, contact_id: str) -> list[dict[str, Any]]:
+        """The contact's Transcripts items in call order, as plain Python values."""
+        table = self.template.physical["TranscriptsTable"].ref
+        pages = (
+            self.client("dynamodb")
+            .get_paginator("query")
+            .paginate(
+                TableName=table,
+                KeyConditionExpression="contactId = :c",
+                ExpressionAttributeValues={":c": {"S": contact_id}},
+            )
+        )
+        deserializer = TypeDeserializer()
+        return [
+            {key: deserializer.deserialize(value) for key, value in item.items()}
+            for page in pages
+            for item in page["Items"]
+        ]
+
     def invoke(self, function: str, event: Any) -> Any:
         return invoke_function(self.template, function, event)
 
@@ -199,6 +227,7 @@ class LocalStack:
             "pid": os.getpid(),
             "aws_endpoint": self.aws_endpoint,
             "zendesk_netloc": self.zendesk.netloc,
+            "extra_environment": self.kvs.environment if self.kvs is not None else {},
             "parameters": self._parameters,
             "physical": {
                 k: {"ref": v.ref, "attributes": v.attributes} for k, v in self.template.physical.items()
@@ -264,6 +293,7 @@ def attach_running(path: Path = STATE_FILE) -> Template | None:
     template = Template.from_file(parameters=state["parameters"], region=REGION)
     template.physical = {k: PhysicalResource(v["ref"], v["attributes"]) for k, v in state["physical"].items()}
     os.environ.update(process_environment(state["aws_endpoint"], state["zendesk_netloc"]))
+    os.environ.update(state.get("extra_environment", {}))
     return template
 
 

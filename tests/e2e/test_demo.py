@@ -10,6 +10,7 @@ import sys
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.demo import FUNCTION_LOG, run_demo
+from connect_zendesk_local.kvs_fixtures import missing_media_tools
 
 
 def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None:
@@ -34,6 +35,12 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "← transcript COMPLETED" in timeline
     assert "Transcripts table: 8 final segments" in timeline
     assert "1 agent note(s)" in timeline
+    # the KVS audio path transcribes the demo call (where espeak-ng and ffmpeg are installed)
+    if not missing_media_tools():
+        assert "Call 6" in timeline
+        assert "kvs_transcriber: 15 KVS fragments" in timeline
+        assert "AGENT      0.4- 3.1 s" in timeline
+        assert "Hi, my printer went offline again this morning." in timeline
     # the functions' JSON logs went to their own stream, with the caller's number masked
     assert '"message":"flow step answered"' in functions.getvalue()
     assert "+14155552671" not in functions.getvalue()

@@ -444,7 +444,7 @@ def test_function_lookup_by_folder_name_or_logical_id(aws: Template) -> None:
 
 
 def test_unknown_function_raises_key_error_listing_the_known_ones(aws: Template) -> None:
-    with pytest.raises(KeyError, match=r"no function 'nope'.*caller_lookup, .*ticket_lookup"):
+    with pytest.raises(KeyError, match=r"no function 'nope'.*caller_lookup.*ticket_lookup"):
         aws.function("nope")
 
 

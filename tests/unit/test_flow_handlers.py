@@ -26,6 +26,7 @@ from connect_zendesk.errors import (
     ZendeskTimeout,
     ZendeskUnavailable,
 )
+from connect_zendesk.kvs.wiring import use_kvs_ports
 from connect_zendesk.services import Services, use_services
 from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, Template
@@ -33,23 +34,33 @@ from connect_zendesk_local.connect_events import contact_flow_event
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.lambda_context import LocalLambdaContext
 from support import reference_events
-from unit_doubles import JANE, NOW, FakeZendesk
+from unit_doubles import JANE, NOW, FakeZendesk, RecordingInvoker
 
 FLOW_FUNCTIONS = sorted(FLOW_CONTRACTS)
 Handler = Callable[[Any, Any], dict[str, str]]
 
 
+# Steps that call Zendesk (start_streaming queues kvs_transcriber instead: tests/unit/test_kvs_flow.py).
+ZENDESK_FLOW_FUNCTIONS = sorted(f for f, c in FLOW_CONTRACTS.items() if "ZENDESK_SUBDOMAIN" in c.required_env)
+
+
 @pytest.fixture
 def faked(function_env: dict[str, str], zendesk: FakeZendesk) -> Iterator[FakeZendesk]:
-    with use_services(Services(Settings.from_env(function_env), zendesk=zendesk, clock=NOW.timestamp)):
+    services = Services(Settings.from_env(function_env), zendesk=zendesk, clock=NOW.timestamp)
+    with use_services(services), use_kvs_ports(invoker=RecordingInvoker()):
         yield zendesk
 
 
 @pytest.fixture
-def handler(aws: Template, function_env: dict[str, str]) -> Callable[[str], Handler]:
+def handler(
+    aws: Template, function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Handler]:
     def load(name: str) -> Handler:
         forget_loaded_handlers()  # a fresh container per test: settings are read at import
-        return load_handler(aws.function(name))
+        spec = aws.function(name)
+        for variable, value in spec.environment.items():  # the function's own template environment
+            monkeypatch.setenv(variable, value)
+        return load_handler(spec)
 
     return load
 
@@ -160,7 +171,7 @@ def test_not_a_contact_flow_event_is_logged_as_rejected(
         (RuntimeError("surprise"), "InternalError"),
     ],
 )
-@pytest.mark.parametrize("function", FLOW_FUNCTIONS)
+@pytest.mark.parametrize("function", ZENDESK_FLOW_FUNCTIONS)
 def test_failures_become_an_error_type_the_flow_can_branch_on(
     function: str,
     failure: Exception,
@@ -242,7 +253,7 @@ def test_logs_and_metrics_hold_no_caller_details(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for function in FLOW_FUNCTIONS:
+    for function in ZENDESK_FLOW_FUNCTIONS:
         response = handler(function)(contact_flow_event("+14155552671"), lambda_context)
         assert response["lambdaResult"] == "Success"
     logged = caplog.text + capsys.readouterr().out

@@ -8,6 +8,7 @@ import pytest
 from connect_zendesk.connect.contracts import (
     CALLER_LOOKUP,
     FLOW_CONTRACTS,
+    START_STREAMING,
     TICKET_LOOKUP,
     ZENDESK_LOOKUP_ENV,
     FlowContract,
@@ -34,7 +35,11 @@ def _utf8_size(response: dict[str, str]) -> int:
 
 
 def test_contract_table_is_keyed_by_function_name() -> None:
-    assert FLOW_CONTRACTS == {"caller_lookup": CALLER_LOOKUP, "ticket_lookup": TICKET_LOOKUP}
+    assert FLOW_CONTRACTS == {
+        "caller_lookup": CALLER_LOOKUP,
+        "ticket_lookup": TICKET_LOOKUP,
+        "start_streaming": START_STREAMING,
+    }
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.function)

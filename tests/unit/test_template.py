@@ -37,13 +37,19 @@ CONNECT_FLOW_LIMIT_SECONDS = 8
 SECRET_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.IGNORECASE)
 WILDCARD_ACTION = re.compile(r"\*|[A-Za-z0-9-]+:\*")
 LAYER_PROVIDED = {"boto3", "botocore"}  # the Lambda runtime
+# Actions AWS documents without resource-level permissions: Resource "*" is the only possible scope.
 POWERTOOLS = "aws_lambda_powertools"  # the AWS-managed layer named by PowertoolsLayerArn
 IMPORT_TO_DISTRIBUTION = {"zenpy": "zenpy", "phonenumbers": "phonenumbers", "requests": "requests"}
 COMMON_LAYER_DIR = PROJECT_ROOT / "layers" / "common"
 # Actions the Service Authorization Reference lists without resource types: "*" is the only Resource
 # they accept, so a statement of only these actions may (must) name it.
 NO_RESOURCE_LEVEL_ACTIONS = frozenset(
-    {"comprehend:BatchDetectSentiment", "comprehend:BatchDetectKeyPhrases", "comprehend:BatchDetectEntities"}
+    {
+        "comprehend:BatchDetectSentiment",
+        "comprehend:BatchDetectKeyPhrases",
+        "comprehend:BatchDetectEntities",
+        "transcribe:StartStreamTranscription",
+    }
 )
 
 
@@ -621,10 +627,29 @@ def test_layer_requirements_leave_boto3_to_the_runtime() -> None:
     assert not LAYER_PROVIDED & set(layer_requirements())
 
 
+def function_requirements() -> dict[str, str]:
+    """Pinned requirements of single functions (functions/<name>/requirements.txt), kept out of the layer."""
+    requirements: dict[str, str] = {}
+    for path in sorted((PROJECT_ROOT / "functions").glob("*/requirements.txt")):
+        for raw_line in path.read_text(encoding="utf-8").splitlines():
+            line = raw_line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                name = re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0]
+                requirements[re.sub(r"[-_.]+", "-", name).lower()] = line
+    return requirements
+
+
+def test_function_requirements_are_pinned_and_not_in_the_layer() -> None:
+    for name, line in function_requirements().items():
+        assert "==" in line, f"{name}: pin the version the tests ran with ({line!r})"
+        assert name not in layer_requirements(), f"{name} is in the layer already"
+        assert name not in LAYER_PROVIDED
+
+
 def test_layer_requirements_cover_every_third_party_import() -> None:
     imports = third_party_imports()
     assert {"zenpy", "phonenumbers"} <= imports, f"the import scan found only {sorted(imports)}"
-    listed = set(layer_requirements())
+    listed = set(layer_requirements()) | set(function_requirements())
     for import_name in sorted(imports - LAYER_PROVIDED - {POWERTOOLS}):
         distribution = distribution_of(import_name)
         if distribution in listed:

@@ -55,6 +55,8 @@ class Settings:
     negative_alert_streak: int = 3
     supervisor_alert_topic_arn: str = ""
     zendesk_app_issuer: str = ""  # the `iss` the Zendesk app signs: https://<subdomain>.zendesk.com
+    # ---- KVS audio path (issue 7)
+    kvs: KvsSettings = field(default_factory=lambda: KvsSettings())  # noqa: PLW0108 - defined below
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             negative_alert_streak=_int(env, "NEGATIVE_SENTIMENT_ALERT_STREAK", 3, low=1, high=20),
             supervisor_alert_topic_arn=env.get("SUPERVISOR_ALERT_TOPIC_ARN", "").strip(),
             zendesk_app_issuer=env.get("ZENDESK_APP_ISSUER", "").strip().rstrip("/"),
+            kvs=KvsSettings.from_env(env),
         )
         settings._validate()
         return settings
@@ -123,6 +126,86 @@ def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
+_VOCABULARY = re.compile(r"^[0-9A-Za-z._-]{1,200}$")
+_PII_TYPES = re.compile(r"^(?:ALL|[A-Z_]+(?:,[A-Z_]+)*)?$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_LOOPBACK = re.compile(r"^https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?(?:/|$)")
+
+
+@dataclass(frozen=True)
+class KvsSettings:
+    """The KVS audio path (start_streaming, kvs_transcriber)."""
+
+    transcriber_function: str = ""
+    default_language: str = "en-US"
+    vocabularies: tuple[tuple[str, str], ...] = ()  # (language, vocabulary name)
+    pii_redaction: bool = False
+    pii_entity_types: str = ""
+    transcribe_backend: str = "aws"  # "scripted" replays a script; only with a loopback AWS_ENDPOINT_URL
+    transcribe_script: str = ""
+    recordings_bucket: str = ""
+    recordings_prefix: str = "kvs-recordings/"
+    max_invocation_seconds: int = 900
+    continuation_margin_seconds: int = 45
+    seam_window_seconds: int = 20
+    idle_timeout_seconds: int = 30
+    checkpoint_seconds: int = 20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KvsSettings:
+        vocabularies: list[tuple[str, str]] = []
+        for entry in env.get("TRANSCRIBE_VOCABULARIES", "").split(","):
+            if not entry.strip():
+                continue
+            language, _, name = entry.strip().partition("=")
+            if not (_LANGUAGE.match(language.strip()) and _VOCABULARY.match(name.strip())):
+                raise ConfigurationError(
+                    "TRANSCRIBE_VOCABULARIES must read like en-US=my-vocabulary,ja-JP=other"
+                )
+            vocabularies.append((language.strip(), name.strip()))
+        backend = env.get("TRANSCRIBE_BACKEND", "").strip().lower() or "aws"
+        settings = cls(
+            transcriber_function=env.get("KVS_TRANSCRIBER_FUNCTION", "").strip(),
+            default_language=env.get("TRANSCRIBE_DEFAULT_LANGUAGE", "").strip() or "en-US",
+            vocabularies=tuple(vocabularies),
+            pii_redaction=env.get("TRANSCRIBE_PII_REDACTION", "").strip().lower() in ("true", "1", "yes"),
+            pii_entity_types=env.get("TRANSCRIBE_PII_ENTITY_TYPES", "").strip().upper(),
+            transcribe_backend=backend,
+            transcribe_script=env.get("TRANSCRIBE_SCRIPT", "").strip(),
+            recordings_bucket=env.get("RECORDINGS_BUCKET", "").strip(),
+            recordings_prefix=env.get("RECORDINGS_PREFIX", "").strip() or "kvs-recordings/",
+            max_invocation_seconds=_int(env, "KVS_MAX_INVOCATION_SECONDS", 900, low=5, high=900),
+            continuation_margin_seconds=_int(env, "KVS_CONTINUATION_MARGIN_SECONDS", 45, low=1, high=300),
+            seam_window_seconds=_int(env, "KVS_SEAM_WINDOW_SECONDS", 20, low=0, high=300),
+            idle_timeout_seconds=_int(env, "KVS_IDLE_TIMEOUT_SECONDS", 30, low=1, high=600),
+            checkpoint_seconds=_int(env, "KVS_CHECKPOINT_SECONDS", 20, low=1, high=300),
+        )
+        if not _LANGUAGE.match(settings.default_language):
+            raise ConfigurationError("TRANSCRIBE_DEFAULT_LANGUAGE must be a language code such as en-US")
+        if not _PII_TYPES.match(settings.pii_entity_types.replace(" ", "")):
+            raise ConfigurationError(
+                "TRANSCRIBE_PII_ENTITY_TYPES must be a comma-separated list such as NAME,SSN"
+            )
+        if backend not in ("aws", "scripted"):
+            raise ConfigurationError("TRANSCRIBE_BACKEND must be aws (or scripted on the local stack)")
+        if backend == "scripted" and not _LOOPBACK.match(env.get("AWS_ENDPOINT_URL", "")):
+            raise ConfigurationError(
+                "TRANSCRIBE_BACKEND=scripted is for the local stack only (loopback AWS_ENDPOINT_URL)"
+            )
+        if settings.recordings_bucket and not _BUCKET.match(settings.recordings_bucket):
+            raise ConfigurationError("RECORDINGS_BUCKET must be an S3 bucket name")
+        if (
+            settings.continuation_margin_seconds + settings.seam_window_seconds
+            >= settings.max_invocation_seconds
+        ):
+            raise ConfigurationError(
+                "KVS_CONTINUATION_MARGIN_SECONDS + KVS_SEAM_WINDOW_SECONDS must be below "
+                "KVS_MAX_INVOCATION_SECONDS"
+            )
+        return settings
 
 
 @cache

@@ -58,4 +58,17 @@ TICKET_LOOKUP = FlowContract(
     required_env=ZENDESK_LOOKUP_ENV,
 )
 
-FLOW_CONTRACTS: dict[str, FlowContract] = {c.function: c for c in (CALLER_LOOKUP, TICKET_LOOKUP)}
+START_STREAMING = FlowContract(
+    function="start_streaming",
+    summary=(
+        "Starts live transcription of the call's audio (KVS → Amazon Transcribe) after a Start media "
+        "streaming block; returns at once."
+    ),
+    parameters=("language", "vocabularyName"),
+    returns=("lambdaResult", "runId", "language", "skipReason", "errorType"),
+    required_env=frozenset({"KVS_TRANSCRIBER_FUNCTION"}),
+)
+
+FLOW_CONTRACTS: dict[str, FlowContract] = {
+    c.function: c for c in (CALLER_LOOKUP, TICKET_LOOKUP, START_STREAMING)
+}

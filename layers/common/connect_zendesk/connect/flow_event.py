@@ -31,6 +31,10 @@ class FlowRequest:
     parameters: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, str] = field(default_factory=dict)
     dropped_fields: tuple[str, ...] = ()  # non-string or nested values we ignored, for the log
+    # Details.ContactData.MediaStreams.Customer.Audio (Start media streaming); '' when null or absent
+    audio_stream_arn: str = ""
+    audio_start_fragment_number: str = ""
+    audio_start_timestamp: str = ""
 
     def value(self, name: str) -> str:
         """A flow parameter, else the contact attribute of the same name, else ''."""
@@ -57,7 +61,17 @@ def parse_flow_event(event: Any) -> FlowRequest:
         parameters=parameters,
         attributes=attributes,
         dropped_fields=tuple(dropped),
+        **_customer_audio(contact),
     )
+
+
+def _customer_audio(contact: Mapping[str, Any]) -> dict[str, str]:
+    audio = _mapping(_mapping(_mapping(contact.get("MediaStreams")).get("Customer")).get("Audio"))
+    return {
+        "audio_stream_arn": _text(audio.get("StreamARN")),
+        "audio_start_fragment_number": _text(audio.get("StartFragmentNumber")),
+        "audio_start_timestamp": _text(audio.get("StartTimestamp")),
+    }
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
