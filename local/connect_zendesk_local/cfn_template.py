@@ -52,8 +52,9 @@ _SHORT_FORMS = {
 _UNSUPPORTED = ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Base64", "Fn::ToJsonString", "Fn::Length")
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns !Ref, !Sub, ... into their long JSON forms."""
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader (libyaml's, when installed: the template is large) that turns !Ref, !Sub, ... into
+    their long JSON forms."""
 
 
 def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:

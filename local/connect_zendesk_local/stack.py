@@ -29,6 +29,7 @@ from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.self_service_seed import seed_self_service
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request drowns the output
@@ -90,6 +91,7 @@ class LocalStack:
         provision(
             self.template, self.client, secret_values={"ZendeskApiTokenSecret": {"api_token": ZENDESK_TOKEN}}
         )
+        seed_self_service(self.template, self.client)
         return self
 
     def stop(self) -> None:
