@@ -267,10 +267,9 @@ def _next_weekday(stack: LocalStack, weekday: int) -> date:
 
 def sent_sms(stack: LocalStack) -> list[tuple[str, str]]:
     """The SMS the functions published, as moto's SNS recorded them (the server runs in-process)."""
-    from moto.core import DEFAULT_ACCOUNT_ID  # noqa: PLC0415
     from moto.sns.models import sns_backends  # noqa: PLC0415
 
-    backend = sns_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend = sns_backends[stack.template.account_id][REGION]  # moto's default account
     return [(str(number), str(text)) for number, text, *_ in backend.sms_messages.values()]
 
 
