@@ -17,6 +17,7 @@ INTENTS = {
         "{Answer}",
         "{Answer}，就是这个",
         "{Answer}，是别的事情",
+        "{Answer}，我就是为这个打电话的",
     ),
     I.CREATE_TICKET: (
         "我要报告一个问题",

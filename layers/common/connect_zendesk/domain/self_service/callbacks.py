@@ -16,7 +16,7 @@ from connect_zendesk.domain.models import CallbackBooking, NewTicket
 from connect_zendesk.domain.ports import CallbackChanged, SlotFull
 from connect_zendesk.domain.self_service import zendesk_writes
 from connect_zendesk.domain.self_service.notify import send_sms
-from connect_zendesk.domain.self_service.turn import Turn
+from connect_zendesk.domain.self_service.turn import Turn, iso_day
 from connect_zendesk.domain.ticket_lookup import open_tickets
 from connect_zendesk.errors import ZendeskError
 from connect_zendesk.lex.event import InvocationSource
@@ -115,10 +115,9 @@ def _book(turn: Turn, phone: str, start: datetime, existing: CallbackBooking | N
 def _requested_day(turn: Turn) -> date | None:
     for candidate in (v for v in (turn.slot(SlotName.CALLBACK_DATE),) if v):
         for text in candidate.candidates:
-            try:
-                return date.fromisoformat(text)  # AMAZON.Date: YYYY-MM-DD (weeks and months are not days)
-            except ValueError:
-                continue
+            day = iso_day(text)  # AMAZON.Date answers YYYY-MM-DD, or a week or month for vague dates
+            if day is not None:
+                return day
     return None
 
 

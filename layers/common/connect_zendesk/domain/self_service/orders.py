@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from connect_zendesk.domain.models import Order
 from connect_zendesk.domain.ports import OrderNotChangeable
 from connect_zendesk.domain.self_service.notify import send_sms
-from connect_zendesk.domain.self_service.turn import Turn
+from connect_zendesk.domain.self_service.turn import Turn, iso_day
 from connect_zendesk.lex.event import InvocationSource
 from connect_zendesk.lex.intents import YES, SlotName
 from connect_zendesk.lex.response import Button, LexReply
@@ -177,10 +177,9 @@ def _reschedule_window(turn: Turn) -> tuple[date, date]:
 def _date(turn: Turn) -> date | None:
     value = turn.slot(SlotName.SHIPPING_DATE)
     for text in value.candidates if value else ():
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            continue
+        day = iso_day(text)
+        if day is not None:
+            return day
     return None
 
 

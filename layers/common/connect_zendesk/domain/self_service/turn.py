@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -25,6 +25,7 @@ from connect_zendesk.phone import CallerNumber, can_receive_sms, normalise
 from connect_zendesk.services import Services
 
 _DIGITS = re.compile(r"^\d{1,12}$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ANYTHING_ELSE = "anythingElse"
 OFFERED_TICKET = "offeredTicket"
 MENU = (
@@ -34,6 +35,16 @@ MENU = (
     ("button.agent", "button.agent"),
     ("button.done", "button.done"),
 )
+
+
+def iso_day(text: str) -> date | None:
+    """A calendar day from AMAZON.Date's YYYY-MM-DD; a week (2026-W48) or month (2026-11) is not one."""
+    if not _ISO_DAY.match(text.strip()):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 @dataclass
