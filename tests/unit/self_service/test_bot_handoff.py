@@ -287,3 +287,61 @@ def test_given_two_writers_of_one_contact_when_recording_then_neither_loses_entr
     record = contact(aws, jane_call)
     assert [e["text"] for e in record["conversation"]] == ["first", "second"]
     assert record["conversationTurns"] == 2
+
+
+def test_given_a_delegate_when_recording_then_the_input_is_written_once_with_its_answer(
+    talk: Talk, jane_call: str, bot_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    original = bot_services.contacts.record_bot_turn
+
+    def counting(contact_id: str, record: Any) -> None:
+        writes.append(len(record.entries))
+        original(contact_id, record)
+
+    monkeypatch.setattr(bot_services.contacts, "record_bot_turn", counting)
+
+    turn = talk(contact_id=jane_call).say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
+
+    assert [i.dialog_action for i in turn.invocations] == ["Delegate", "ElicitIntent"]
+    assert writes == [2]  # one write: the input and the answer, at fulfillment
+
+
+def test_given_a_concurrent_trim_when_trimming_then_the_log_is_not_cut_below_its_bound(
+    bot_services: Services, jane_call: str, aws: Template
+) -> None:
+    from connect_zendesk.domain.models import BotTurnRecord, ConversationEntry  # noqa: PLC0415
+
+    log = bot_services.contacts
+    entries = tuple(ConversationEntry(at="t", role="caller", text=str(n)) for n in range(50))
+    log.record_bot_turn(jane_call, BotTurnRecord(entries=entries, seen_turns=0))
+    one_more = BotTurnRecord(entries=(ConversationEntry(at="t", role="bot", text="50"),), seen_turns=50)
+
+    log.record_bot_turn(jane_call, one_more)
+    # A writer that still thought the log held 50 entries asks for one more trim: it is refused.
+    log._trim_conversation(jane_call, 1)  # type: ignore[attr-defined]
+
+    texts = [e["text"] for e in contact(aws, jane_call)["conversation"]]
+    assert len(texts) == 50
+    assert (texts[0], texts[-1]) == ("1", "50")
+
+
+def test_given_an_unreadable_log_when_handing_over_then_the_note_still_names_the_caller_and_this_turn(
+    talk: Talk, jane_call: str, desk: FakeDesk, bot_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = bot_services.contacts.get
+
+    def flaky(contact_id: str, attributes: Any = ()) -> Any:
+        if tuple(attributes) == ("conversation",):
+            raise StorageError("GetItem on Contacts failed: InternalServerError")
+        return original(contact_id, attributes)
+
+    monkeypatch.setattr(bot_services.contacts, "get", flaky)
+    bot = talk(contact_id=jane_call)
+    bot.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+
+    bot.say("agent", intent="SpeakToAgent")
+
+    (note,) = desk.written
+    assert note.body.splitlines()[1] == f"Caller: +14155552671, Zendesk user {JANE.id}"
+    assert note.body.splitlines()[-1].endswith("Caller: agent")

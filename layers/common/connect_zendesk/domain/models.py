@@ -172,8 +172,7 @@ class BotTurnRecord:
     """What one bot turn writes to the contact's record (only the non-empty parts are written)."""
 
     entries: tuple[ConversationEntry, ...]
-    seen_turns: int  # conversationTurns as read at the start of the turn (optimistic concurrency)
-    previous: tuple[ConversationEntry, ...] = ()
+    seen_turns: int  # conversationTurns as read at the start of the turn: is the log full?
     caller_e164: str = ""
     zendesk_user_id: int | None = None
     selected_ticket_id: int | None = None

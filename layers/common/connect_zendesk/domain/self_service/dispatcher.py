@@ -25,7 +25,7 @@ from connect_zendesk.errors import (
 )
 from connect_zendesk.lex.event import LexRequest
 from connect_zendesk.lex.intents import IntentName
-from connect_zendesk.lex.response import LexReply
+from connect_zendesk.lex.response import DialogAction, LexReply
 from connect_zendesk.observability import logger, metrics
 from connect_zendesk.services import Services
 
@@ -50,11 +50,22 @@ HANDLERS: dict[IntentName, Handler] = {
 _BUSY = (ZendeskRateLimited, ZendeskTimeout, ZendeskUnavailable, StorageError)
 
 
+# What a turn reads of the contact: everything but the conversation log, the bulk of the item.
+RECORD_ATTRIBUTES = (
+    "callerE164",
+    "zendeskUserId",
+    "offeredTicketIds",
+    "selectedTicketId",
+    "handoff",
+    "conversationTurns",
+)
+
+
 def handle_turn(request: LexRequest, services: Services) -> LexReply:
     turn = Turn(request, services, _contact_record(request, services))
     reply = _answer(turn)
-    _remember(turn, reply)
-    if request.originating_request_id:
+    if _remember(turn, reply) and request.originating_request_id:
+        # The fulfillment call for this same input must not log the caller's words again.
         reply = reply.with_attributes(loggedRequestId=request.originating_request_id)
     return reply
 
@@ -86,38 +97,48 @@ def _contact_record(request: LexRequest, services: Services) -> dict[str, Any]:
     if not request.contact_id:
         return {}
     try:
-        return services.contacts.get(request.contact_id) or {}
+        return services.contacts.get(request.contact_id, RECORD_ATTRIBUTES) or {}
     except StorageError as exc:
         logger.warning("contact record unavailable, continuing without it", extra={"reason": str(exc)})
         return {}
 
 
-def _remember(turn: Turn, reply: LexReply) -> None:
-    """Append the caller's input and the bot's reply to the conversation, with the turn's outcome."""
-    if not turn.contact_id:
-        return
-    entries = [e for e in (turn.caller_entry(), _bot_entry(turn, reply)) if e is not None]
+def _remember(turn: Turn, reply: LexReply) -> bool:
+    """Append the caller's input and the bot's reply to the conversation, with the turn's outcome.
+
+    A `Delegate` says nothing and Lex calls the fulfillment hook next for the same input: that call
+    logs the input with the answer, so one input costs one write. True when the input was logged.
+    """
     outcome = turn.outcome
     if outcome.fulfilled_intent:
         metrics.add_metric(name="BotIntentFulfilled", unit=MetricUnit.Count, value=1)
+    if not turn.contact_id:
+        return False
+    changed = outcome.handoff or outcome.selected_ticket_id or outcome.zendesk_user_id
+    if reply.action is DialogAction.DELEGATE and not changed:
+        return False
+    caller = turn.caller_entry()
+    entries = [e for e in (caller, _bot_entry(turn, reply)) if e is not None]
+    if not entries and not changed:
+        return False
     known_number = turn.caller_number.e164 if turn.caller_number and not turn.record.get("callerE164") else ""
-    if not entries and not (outcome.handoff or outcome.selected_ticket_id or outcome.zendesk_user_id):
-        return
     record = BotTurnRecord(
         entries=tuple(entries),
         seen_turns=int(turn.record.get("conversationTurns") or 0),
-        previous=tuple(
-            ConversationEntry.from_item(e)
-            for e in turn.record.get("conversation") or []
-            if isinstance(e, dict)
-        ),
         caller_e164=known_number,
         zendesk_user_id=outcome.zendesk_user_id,
         selected_ticket_id=outcome.selected_ticket_id,
         fulfilled_intent=outcome.fulfilled_intent,
         handoff=outcome.handoff,
     )
-    record_best_effort("bot turn", lambda: turn.services.contacts.record_bot_turn(turn.contact_id, record))
+    written: list[bool] = []
+
+    def write() -> None:
+        turn.services.contacts.record_bot_turn(turn.contact_id, record)
+        written.append(True)
+
+    record_best_effort("bot turn", write)
+    return bool(written) and caller is not None
 
 
 def _bot_entry(turn: Turn, reply: LexReply) -> ConversationEntry | None:

@@ -17,10 +17,12 @@ from typing import Any
 
 from connect_zendesk.domain.caller_lookup import user_for_number
 from connect_zendesk.domain.models import ConversationEntry, ZendeskUser
+from connect_zendesk.errors import StorageError
 from connect_zendesk.lex.event import Channel, LexRequest, SlotValue
 from connect_zendesk.lex.intents import INTENTS_BY_NAME, IntentSpec, SlotName
 from connect_zendesk.lex.response import Button, DialogAction, IntentState, LexReply
 from connect_zendesk.messages import CATALOGUES, Locale, message
+from connect_zendesk.observability import logger
 from connect_zendesk.phone import CallerNumber, can_receive_sms, normalise
 from connect_zendesk.services import Services
 
@@ -288,10 +290,18 @@ class Turn:
         return self.now.isoformat(timespec="seconds").replace("+00:00", "Z")
 
     def conversation_so_far(self) -> list[ConversationEntry]:
-        stored = [
+        """The logged conversation and this turn's input (read only when a handoff needs it)."""
+        try:
+            stored = (
+                self.services.contacts.get(self.contact_id, ("conversation",)) if self.contact_id else None
+            )
+        except StorageError as exc:  # the note still says who called and why, with this turn's words
+            logger.warning("conversation log unreadable", extra={"reason": str(exc)})
+            stored = None
+        entries = [
             ConversationEntry.from_item(e)
-            for e in self.record.get("conversation") or []
+            for e in (stored or {}).get("conversation") or []
             if isinstance(e, dict)
         ]
         current = self.caller_entry()
-        return [*stored, current] if current else stored
+        return [*entries, current] if current else entries
