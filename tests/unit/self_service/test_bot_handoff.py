@@ -301,7 +301,9 @@ def test_given_a_delegate_when_recording_then_the_input_is_written_once_with_its
 
     monkeypatch.setattr(bot_services.contacts, "record_bot_turn", counting)
 
-    turn = talk(contact_id=jane_call).say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
+    turn = talk(contact_id=jane_call).say(
+        "ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"}
+    )
 
     assert [i.dialog_action for i in turn.invocations] == ["Delegate", "ElicitIntent"]
     assert writes == [2]  # one write: the input and the answer, at fulfillment
@@ -310,7 +312,7 @@ def test_given_a_delegate_when_recording_then_the_input_is_written_once_with_its
 def test_given_a_concurrent_trim_when_trimming_then_the_log_is_not_cut_below_its_bound(
     bot_services: Services, jane_call: str, aws: Template
 ) -> None:
-    from connect_zendesk.domain.models import BotTurnRecord, ConversationEntry  # noqa: PLC0415
+    from connect_zendesk.domain.models import BotTurnRecord, ConversationEntry
 
     log = bot_services.contacts
     entries = tuple(ConversationEntry(at="t", role="caller", text=str(n)) for n in range(50))

@@ -76,8 +76,8 @@ class LexRequest:
 
     @property
     def contact_id(self) -> str:
-        """The Connect contact: the flow passes it as a session attribute; Connect's Lex session id is
-        the contact id too. Anything that is not id-shaped is ignored."""
+        """The Connect contact: the session attribute the flow passes, else the Lex session id.
+        Anything that is not id-shaped is ignored."""
         for candidate in (self.session_attributes.get("contactId", ""), self.session_id):
             if _CONTACT_ID.match(candidate.strip()):
                 return candidate.strip()
