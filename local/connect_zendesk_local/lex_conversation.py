@@ -153,6 +153,11 @@ class LexConversation:
         self.turns.append(turn)
         return turn
 
+    def resend(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Send an event once more, as Lex does when it retries (or a caller repeats the last step);
+        the session's state is left as it was."""
+        return self._invoke(copy.deepcopy(event))
+
     def event(
         self, text: str, intent: dict[str, Any], source: str, input_mode: str, request_id: str
     ) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def test_a_ticket_created_twice_for_one_contact_exists_once_in_zendesk(stack: Lo
         slots={"ProblemDescription": "My monitor flickers", "SmsConfirmation": "no"},
     )
     first = conversation.say("yes")
-    repeat = conversation._invoke(first.invocations[-1].event)
+    repeat = conversation.resend(first.invocations[-1].event)
 
     assert stack.zendesk is not None
     created = [

@@ -203,7 +203,7 @@ def test_given_an_ambiguous_hour_when_booking_then_the_reading_inside_business_h
         "r-1",
     )
 
-    response = conversation._invoke(event)
+    response = conversation.resend(event)
 
     assert "between 3 PM and 3:30 PM" in response["messages"][0]["content"]
 

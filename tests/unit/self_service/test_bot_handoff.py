@@ -145,7 +145,7 @@ def test_given_the_note_was_written_when_the_handoff_turn_is_retried_then_no_sec
     bot.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
     turn = bot.say("agent", intent="SpeakToAgent")
 
-    again = bot._invoke(turn.invocations[-1].event)
+    again = bot.resend(turn.invocations[-1].event)
 
     assert len(desk.written) == 1
     assert again["sessionState"]["sessionAttributes"]["zendeskTicketId"] == "1001"

@@ -262,7 +262,7 @@ def test_given_a_retried_fulfillment_when_creating_then_the_same_ticket_is_retur
     first = bot.say("yes")
     event = first.invocations[-1].event
 
-    again = bot._invoke(event)  # Lex (or a caller repeating themselves) runs the fulfillment once more
+    again = bot.resend(event)  # Lex (or a caller repeating themselves) runs the fulfillment once more
 
     assert len(desk.created) == 1
     assert f"I've opened ticket {first.session_attributes['zendeskTicketId']}" in str(again["messages"])

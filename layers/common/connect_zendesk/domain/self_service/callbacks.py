@@ -113,11 +113,11 @@ def _book(turn: Turn, phone: str, start: datetime, existing: CallbackBooking | N
 
 
 def _requested_day(turn: Turn) -> date | None:
-    for candidate in (v for v in (turn.slot(SlotName.CALLBACK_DATE),) if v):
-        for text in candidate.candidates:
-            day = iso_day(text)  # AMAZON.Date answers YYYY-MM-DD, or a week or month for vague dates
-            if day is not None:
-                return day
+    value = turn.slot(SlotName.CALLBACK_DATE)
+    for text in value.candidates if value else ():
+        day = iso_day(text)  # AMAZON.Date answers YYYY-MM-DD, or a week or month for vague dates
+        if day is not None:
+            return day
     return None
 
 

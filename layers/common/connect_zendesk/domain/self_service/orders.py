@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from connect_zendesk.domain.models import Order
+from connect_zendesk.domain.models import ORDER_STATUSES, Order
 from connect_zendesk.domain.ports import OrderNotChangeable
 from connect_zendesk.domain.self_service.notify import send_sms
 from connect_zendesk.domain.self_service.turn import Turn, iso_day
@@ -22,6 +22,7 @@ from connect_zendesk.text import speakable
 
 ITEMS_CHARS = 60
 MAX_LISTED = 5
+_STATUSES = frozenset(ORDER_STATUSES)
 
 
 def order_status(turn: Turn) -> LexReply:
@@ -149,9 +150,6 @@ def _describe(turn: Turn, order: Order) -> str:
         return turn.say("bot.order.status.undated", order_id=order.order_id, items=items, status=status)
     key = f"bot.order.status.{order.status}"
     return turn.say(key, order_id=order.order_id, items=items, date=spoken_date(when, turn.locale))
-
-
-_STATUSES = frozenset({"processing", "scheduled", "shipped", "delivered", "cancelled"})
 
 
 def _items(turn: Turn, order: Order) -> str:
