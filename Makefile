@@ -19,7 +19,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench deploy clean
+.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench deploy clean bot
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -53,6 +53,9 @@ lint: setup ## ruff, mypy, cfn-lint and sam validate --lint
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region $(REGION) --template-file template.yaml
+
+bot: setup ## regenerate the self-service bot in template.yaml from intents, catalogues and utterances
+	$(BIN)/python -m lex_bot
 
 format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -6,7 +6,7 @@ import sys
 
 from connect_zendesk_local.stack import LocalStack
 
-from bench import cold_init, flow_latency, kvs_media, realtime
+from bench import bot_latency, cold_init, flow_latency, kvs_media, realtime
 from bench.report import print_and_save
 
 
@@ -16,6 +16,8 @@ def main() -> int:
         rows = cold_init.run(stack)
         print("contact-flow latency on the local stack ...", flush=True)
         rows += flow_latency.run(stack)
+        print("self-service bot latency on the local stack ...", flush=True)
+        rows += bot_latency.run(stack)
         print("agent side panel: consumer throughput and record-to-panel delay ...", flush=True)
         rows += realtime.run(stack)
     print("KVS media reader (CPU time and memory) ...", flush=True)

@@ -8,6 +8,7 @@ Intrinsic functions are resolved against local physical ids.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,8 +53,9 @@ _SHORT_FORMS = {
 _UNSUPPORTED = ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Base64", "Fn::ToJsonString", "Fn::Length")
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns !Ref, !Sub, ... into their long JSON forms."""
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader (libyaml's, when installed: the template is large) that turns !Ref, !Sub, ... into
+    their long JSON forms."""
 
 
 def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
@@ -75,6 +77,14 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as a dict of long-form intrinsics; a fresh copy on every call (callers may edit it)."""
+    return copy.deepcopy(_parsed(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, _modified: int) -> dict[str, Any]:
+    # Parsing the template (the bot definition makes it large) costs more than copying it, and
+    # stacks, tests and the invoke CLI load it again and again; a changed file has a new mtime.
     with path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(document, dict):

@@ -1,8 +1,9 @@
-"""`make demo`: a whole call on the embedded local stack, printed as a timeline.
+"""`make demo`: whole calls on the embedded local stack, printed as a timeline.
 
-No AWS account and no Docker: moto server plays DynamoDB and Secrets Manager (tables created from
-template.yaml), the Zendesk emulator plays Zendesk Support with its demo customers, and the
-functions' handlers run here exactly as Lambda would run them.
+No AWS account and no Docker: moto server plays DynamoDB, Secrets Manager and SNS (tables created
+from template.yaml), the Zendesk emulator plays Zendesk Support with its demo customers, and the
+functions' handlers run here exactly as Lambda would run them. moto has no Lex runtime: the
+self-service calls play Lex's part with `lex_conversation.LexConversation`, turn by turn.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from connect_zendesk.pii import mask_phone
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.connect_events import contact_flow_event, load_event
 from connect_zendesk_local.contact_lens_events import call_records
 from connect_zendesk_local.kvs_fixtures import missing_media_tools
+from connect_zendesk_local.lex_conversation import BotTurn, LexConversation
 from connect_zendesk_local.panel_client import PanelClient, Received, put_records
-from connect_zendesk_local.stack import LocalStack, function_output_to
+from connect_zendesk_local.stack import REGION, LocalStack, function_output_to
 
 FUNCTION_LOG = PROJECT_ROOT / ".local-stack" / "demo-function-logs.jsonl"
 
@@ -177,12 +183,116 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
     timeline.restart()
     play_lookup(DemoCall(stack, timeline, "+81312345678", language="ja-JP"))
 
+    play_self_service(stack, timeline)
     play_kvs_transcript(stack, timeline)
 
 
+# ---------------------------------------------------------------------------- the self-service bot
+@dataclass
+class BotCall:
+    """A call that goes on to the Lex bot: Lex's part is played by LexConversation, turn by turn."""
+
+    call: DemoCall
+    locale: str = "en_US"
+
+    def __post_init__(self) -> None:
+        attributes = {"callerNumber": self.call.caller or ""}
+        self.conversation = LexConversation(
+            self._invoke, locale=self.locale, contact_id=self.call.contact_id, session_attributes=attributes
+        )
+
+    def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        label = f"{event['invocationSource']}, {event['sessionState']['intent']['name']}"
+        with function_output_to(self.call.timeline.function_log):
+            response: dict[str, Any] = self.call.stack.invoke("lex_fulfillment", event)
+        action = response["sessionState"]["dialogAction"]["type"]
+        self.call.timeline.line("Lex", f"→ lex_fulfillment ({label}) ← {action}")
+        return response
+
+    def says(self, text: str, **understood: Any) -> BotTurn:
+        self.call.timeline.line("Caller", f'"{text}"')
+        turn = self.conversation.say(text, **understood)
+        for message in turn.last.messages:
+            self.call.timeline.line("Bot says", f'"{message}"')
+        return turn
+
+
+def play_self_service(stack: LocalStack, timeline: Timeline) -> None:
+    """Jane checks her ticket, books a callback and asks for an agent; the agent finds the whole
+    conversation on her ticket. Then 山田 太郎 asks about an order in Japanese."""
+    timeline.heading("Call 6 · Jane talks to the self-service bot (Lex V2 code hook, played turn by turn)")
+    timeline.restart()
+    call = DemoCall(stack, timeline, "+14155552671")
+    play_lookup(call)
+    bot = BotCall(call)
+    bot.says("Yes, that's the one.", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+    bot.says("What's the latest on it?", intent="CheckTicketStatus")
+    monday = _next_weekday(stack, 0)
+    bot.says(
+        "Can someone call me back on Monday at 2 PM?",
+        intent="ScheduleCallback",
+        slots={"CallbackDate": monday.isoformat(), "CallbackTime": "14:00"},
+    )
+    bot.says("Yes please.", slots={"SmsConfirmation": "yes"})  # Lex resolves the YesNo slot to "yes"
+    bot.says("Yes.")  # the confirmation: Lex hears yes
+    last = bot.says("Actually, let me talk to a person.", intent="SpeakToAgent")
+    attributes = last.session_attributes
+    timeline.note(
+        f"Flow reads: handoff={attributes.get('handoff')}, handoffReason={attributes.get('handoffReason')}, "
+        f"zendeskTicketId={attributes.get('zendeskTicketId')} → Transfer to queue"
+    )
+    for number, text in sent_sms(stack):
+        timeline.note(f"SMS via Amazon SNS to {mask_phone(number)}: {text}")
+    record = contact_record(stack, call.contact_id)
+    intents = sorted(record.get("fulfilledIntents", []))
+    timeline.note(
+        f"Contacts table: {len(record.get('conversation', []))} conversation entries, "
+        f"fulfilledIntents {intents}, selectedTicketId {record.get('selectedTicketId')}, "
+        f"handoff reason {record.get('handoff', {}).get('reason', {}).get('S')}"
+    )
+    timeline.note(f"Zendesk API calls during this call: {call.zendesk_calls()}")
+    ticket_id = int(attributes.get("zendeskTicketId") or 0)
+    _print_note(stack, timeline, ticket_id)
+
+    timeline.heading("Call 7 · 山田 太郎 asks the Japanese bot about an order")
+    timeline.restart()
+    call = DemoCall(stack, timeline, "+81312345678", language="ja-JP")
+    play_lookup(call)
+    bot = BotCall(call, locale="ja_JP")
+    bot.says("注文した商品はもう発送されましたか", intent="OrderStatus")
+    bot.says("以上です", intent="EndConversation")
+    timeline.note(f"Zendesk API calls during this call: {call.zendesk_calls()}")
+
+
+def _next_weekday(stack: LocalStack, weekday: int) -> date:
+    """The next such weekday at least two days away, in the callback team's time zone."""
+    zone = ZoneInfo(stack.template.function("lex_fulfillment").environment["CALLBACK_TIME_ZONE"])
+    day = datetime.now(zone).date() + timedelta(days=2)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def sent_sms(stack: LocalStack) -> list[tuple[str, str]]:
+    """The SMS the functions published, as moto's SNS recorded them (the server runs in-process)."""
+    from moto.sns.models import sns_backends  # noqa: PLC0415
+
+    backend = sns_backends[stack.template.account_id][REGION]  # moto's default account
+    return [(str(number), str(text)) for number, text, *_ in backend.sms_messages.values()]
+
+
+def _print_note(stack: LocalStack, timeline: Timeline, ticket_id: int) -> None:
+    assert stack.zendesk is not None
+    notes = [c for c in stack.zendesk.store.get_comments(ticket_id) if not c["public"]]
+    if not notes:
+        timeline.note(f"Zendesk ticket {ticket_id}: no internal note")
+        return
+    timeline.note(f"Zendesk ticket {ticket_id}, internal note the agent opens with:")
+    for line in str(notes[-1]["body"]).splitlines():
+        timeline.note(f"  │ {line}")
+
+
 def play_kvs_transcript(stack: LocalStack, timeline: Timeline) -> None:
-    """Call 6: live transcript without Contact Lens (KVS audio → Transcribe, scripted locally)."""
-    timeline.heading("Call 6 · a transcribed call without Contact Lens (KVS audio → Amazon Transcribe)")
+    """Call 8: live transcript without Contact Lens (KVS audio → Transcribe, scripted locally)."""
+    timeline.heading("Call 8 · a transcribed call without Contact Lens (KVS audio → Amazon Transcribe)")
     missing = missing_media_tools()
     if missing or stack.kvs is None:
         timeline.note(

@@ -35,6 +35,7 @@ from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.kvs_local import LocalKvs
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.self_service_seed import seed_self_service
 from connect_zendesk_local.websocket_gateway import WebSocketGateway, socket_api_from_template
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
@@ -117,6 +118,7 @@ class LocalStack:
         provision(
             self.template, self.client, secret_values={"ZendeskApiTokenSecret": {"api_token": ZENDESK_TOKEN}}
         )
+        seed_self_service(self.template, self.client)
         self.event_sources = EventSources(self.template, self.client, self.invoke).start()
         return self
 

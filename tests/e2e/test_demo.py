@@ -61,3 +61,30 @@ def test_make_demo_entry_point_runs_from_a_shell() -> None:
     assert "Call 5" in result.stdout
     assert "Local stack stopped." in result.stdout
     assert FUNCTION_LOG.exists()
+
+
+def test_demo_plays_the_self_service_bot_from_ticket_check_to_handoff() -> None:
+    out, functions = io.StringIO(), io.StringIO()
+    run_demo(out, function_log=functions)
+    timeline = out.getvalue()
+    bot = timeline.split("Call 6 ·", 1)[1]
+    # the caller checks their ticket, books a callback and asks for an agent
+    assert '"Ticket 1001, Printer offline, is open. It was last updated 2 days ago."' in bot
+    assert "→ lex_fulfillment (FulfillmentCodeHook, ScheduleCallback) ← ElicitIntent" in bot
+    assert '"Your callback is booked for Monday' in bot
+    assert "SMS via Amazon SNS to +1*******671: Your callback is booked for Monday" in bot
+    assert "← Close" in bot
+    assert "handoff=true, handoffReason=SpeakToAgent, zendeskTicketId=1001" in bot
+    # the handoff ticket shows the timestamped conversation
+    note = [line for line in bot.splitlines() if "│" in line]
+    assert "Conversation with the self-service bot (voice, contact" in note[0]
+    assert any("] Caller: What's the latest on it?" in line for line in note)
+    assert any("] Bot: Ticket 1001, Printer offline, is open." in line for line in note)
+    assert "fulfilledIntents ['CheckTicketStatus', 'ScheduleCallback']" in bot
+    # the Japanese bot
+    assert "ご注文番号70001、インクカートリッジ 2個は、発送準備中です。" in bot
+    # transcript text and numbers never reach the functions' logs
+    logs = functions.getvalue()
+    assert '"message":"bot turn answered"' in logs
+    assert "What's the latest on it?" not in logs
+    assert "+14155552671" not in logs

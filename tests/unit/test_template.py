@@ -268,7 +268,30 @@ def test_function_policy_statements_name_actions_and_resources(logical_id: str) 
         assert resources, f"{label} has no Resource"
         if "*" in resources:
             actions = set(items(statement.get("Action")))
-            assert actions <= NO_RESOURCE_LEVEL_ACTIONS, f"{label}: Resource '*' for {sorted(actions)}"
+            if not actions <= NO_RESOURCE_LEVEL_ACTIONS:
+                assert_resourceless_publish_is_fenced(logical_id, statement, label)
+
+
+# SNS authorises an SMS to a phone number against "*" only (a number has no ARN). Such a statement
+# is accepted when it allows nothing but sns:Publish and a Deny of the same function keeps every
+# topic and platform endpoint (arn:...:sns:*:*:*) out of its reach.
+RESOURCELESS_ACTIONS = {"sns:Publish"}
+EVERY_SNS_ARN = {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+
+
+def assert_resourceless_publish_is_fenced(logical_id: str, statement: dict[str, Any], label: str) -> None:
+    actions = set(items(statement.get("Action")))
+    extra = sorted(actions - RESOURCELESS_ACTIONS)
+    assert not extra, f"{label}: Resource '*' for {extra}"
+    fences = [
+        s
+        for s in statements(logical_id)
+        if s.get("Effect") == "Deny"
+        and actions <= set(items(s.get("Action")))
+        and EVERY_SNS_ARN in items(s.get("Resource"))
+        and "Condition" not in s
+    ]
+    assert fences, f"{label}: Resource '*' needs a Deny of {sorted(actions)} on every SNS ARN"
 
 
 @pytest.mark.parametrize("logical_id", [None, *FUNCTIONS])

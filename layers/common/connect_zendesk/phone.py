@@ -81,3 +81,13 @@ def same_number(stored: str | None, caller: CallerNumber) -> bool:
     """Whether a number as stored in Zendesk (any format) is the caller's number."""
     found = normalise(stored, caller.region)
     return isinstance(found, CallerNumber) and found.e164 == caller.e164
+
+
+def can_receive_sms(e164: str) -> bool:
+    """Whether the number may be a mobile: SMS to a fixed line is wasted (and billed)."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(parsed)
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

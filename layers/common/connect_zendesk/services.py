@@ -15,7 +15,9 @@ from functools import cached_property
 
 from connect_zendesk.adapters.contacts_table import DynamoContactLog
 from connect_zendesk.adapters.lookup_cache import DynamoLookupCache
-from connect_zendesk.domain.ports import ContactLog, LookupCache, ZendeskDirectory
+from connect_zendesk.adapters.self_service_table import DynamoSelfService
+from connect_zendesk.adapters.sms import SnsSms
+from connect_zendesk.domain.ports import ContactLog, LookupCache, SelfServiceStore, SmsSender, ZendeskService
 from connect_zendesk.settings import Settings
 
 
@@ -24,10 +26,12 @@ class Services:
         self,
         settings: Settings,
         *,
-        zendesk: ZendeskDirectory | None = None,
+        zendesk: ZendeskService | None = None,
         cache: LookupCache | None = None,
         contacts: ContactLog | None = None,
         clock: Callable[[], float] = time.time,
+        self_service: SelfServiceStore | None = None,
+        sms: SmsSender | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -37,12 +41,16 @@ class Services:
             self.__dict__["cache"] = cache
         if contacts is not None:
             self.__dict__["contacts"] = contacts
+        if self_service is not None:
+            self.__dict__["self_service"] = self_service
+        if sms is not None:
+            self.__dict__["sms"] = sms
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     @cached_property
-    def zendesk(self) -> ZendeskDirectory:
+    def zendesk(self) -> ZendeskService:
         from connect_zendesk.adapters.zendesk.gateway import ZendeskGateway  # noqa: PLC0415 - loads zenpy
 
         return ZendeskGateway.from_settings(self.settings)
@@ -56,6 +64,16 @@ class Services:
         return DynamoContactLog(
             self.settings.contacts_table, self.settings.contact_retention_days, clock=self.clock
         )
+
+    @cached_property
+    def self_service(self) -> SelfServiceStore:
+        return DynamoSelfService(
+            self.settings.self_service_table, self.settings.self_service_retention_days, clock=self.clock
+        )
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        return SnsSms(self.settings.sms)
 
 
 _containers: dict[Settings, Services] = {}

@@ -11,11 +11,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypedDict
+
+from connect_zendesk.business_hours import BusinessHours, InvalidBusinessHours
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION = re.compile(r"^[A-Z]{2}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SENDER_ID = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")
+_TRUE, _FALSE = frozenset({"true", "yes", "1", "on"}), frozenset({"false", "no", "0", "off"})
 
 
 class ConfigurationError(ValueError):
@@ -27,6 +33,23 @@ class CacheTtls:
     caller_seconds: int = 3600
     caller_not_found_seconds: int = 300
     tickets_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """When callbacks can be booked: opening hours cut into slots, and how many callers per slot."""
+
+    hours: BusinessHours = field(default_factory=BusinessHours)
+    capacity: int = 2
+    max_days_ahead: int = 14
+    min_lead_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    enabled: bool = True
+    sender_id: str = ""  # alphanumeric sender ID where the destination country allows one
+    origination_number: str = ""  # E.164 number (toll-free, 10DLC, short code) SNS sends from
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,14 @@ class Settings:
     zendesk_app_issuer: str = ""  # the `iss` the Zendesk app signs: https://<subdomain>.zendesk.com
     # ---- KVS audio path (issue 7)
     kvs: KvsSettings = field(default_factory=lambda: KvsSettings())  # noqa: PLW0108 - defined below
+    # ---- self-service bot (lex_fulfillment)
+    self_service_table: str = ""
+    lex_time_budget_seconds: float = 4.0
+    callbacks: CallbackPolicy = field(default_factory=CallbackPolicy)
+    order_reschedule_max_days: int = 30
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    max_bot_fallbacks: int = 2
+    self_service_retention_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -92,6 +123,7 @@ class Settings:
             supervisor_alert_topic_arn=env.get("SUPERVISOR_ALERT_TOPIC_ARN", "").strip(),
             zendesk_app_issuer=env.get("ZENDESK_APP_ISSUER", "").strip().rstrip("/"),
             kvs=KvsSettings.from_env(env),
+            **_self_service(env),
         )
         settings._validate()
         return settings
@@ -113,6 +145,61 @@ class Settings:
             raise ConfigurationError("ZENDESK_APP_ISSUER must be https://<subdomain>.zendesk.com")
         if self.panel_socket_endpoint and not self.panel_socket_endpoint.startswith(("wss://", "ws://")):
             raise ConfigurationError("PANEL_SOCKET_ENDPOINT must be the WebSocket API endpoint (wss://...)")
+
+
+class _SelfServiceFields(TypedDict):
+    self_service_table: str
+    lex_time_budget_seconds: float
+    callbacks: CallbackPolicy
+    order_reschedule_max_days: int
+    sms: SmsSettings
+    max_bot_fallbacks: int
+    self_service_retention_days: int
+
+
+def _self_service(env: Mapping[str, str]) -> _SelfServiceFields:
+    """The self-service bot's settings: callback hours and capacity, orders, SMS, its time budget."""
+    try:
+        hours = BusinessHours.parse(
+            env.get("CALLBACK_BUSINESS_HOURS", "").strip() or "Mon-Fri 09:00-17:00",
+            env.get("CALLBACK_TIME_ZONE", "").strip() or "America/New_York",
+            _int(env, "CALLBACK_SLOT_MINUTES", 30, low=5, high=240),
+        )
+    except InvalidBusinessHours as exc:
+        raise ConfigurationError(f"CALLBACK_BUSINESS_HOURS / CALLBACK_TIME_ZONE: {exc}") from None
+    sender_id = env.get("SMS_SENDER_ID", "").strip()
+    if sender_id and not _SENDER_ID.match(sender_id):
+        raise ConfigurationError("SMS_SENDER_ID must be 1-11 letters and digits, with at least one letter")
+    origination = env.get("SMS_ORIGINATION_NUMBER", "").strip()
+    if origination and not _E164.match(origination):
+        raise ConfigurationError("SMS_ORIGINATION_NUMBER must be an E.164 number such as +18005550100")
+    return {
+        "self_service_table": env.get("SELF_SERVICE_TABLE", "").strip(),
+        "lex_time_budget_seconds": _int(env, "LEX_TIME_BUDGET_MS", 4000, low=500, high=7000) / 1000,
+        "callbacks": CallbackPolicy(
+            hours=hours,
+            capacity=_int(env, "CALLBACK_SLOT_CAPACITY", 2, low=1, high=1000),
+            max_days_ahead=_int(env, "CALLBACK_MAX_DAYS_AHEAD", 14, low=1, high=90),
+            min_lead_minutes=_int(env, "CALLBACK_MIN_LEAD_MINUTES", 15, low=0, high=1440),
+        ),
+        "order_reschedule_max_days": _int(env, "ORDER_RESCHEDULE_MAX_DAYS", 30, low=1, high=365),
+        "sms": SmsSettings(
+            enabled=_bool(env, "SMS_ENABLED", default=True),
+            sender_id=sender_id,
+            origination_number=origination,
+        ),
+        "max_bot_fallbacks": _int(env, "MAX_BOT_FALLBACKS", 2, low=1, high=5),
+        "self_service_retention_days": _int(env, "SELF_SERVICE_RETENTION_DAYS", 30, low=1, high=3650),
+    }
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE | _FALSE:
+        raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+    return raw in _TRUE
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

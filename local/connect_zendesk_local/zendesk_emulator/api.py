@@ -193,6 +193,20 @@ def list_requested_tickets(store: ZendeskStore, request: ApiRequest, match: re.M
 
 
 # --------------------------------------------------------------------------- tickets
+@route("GET", r"tickets")
+def list_tickets(store: ZendeskStore, request: ApiRequest, _match: re.Match[str]) -> ApiResponse:
+    """``GET /api/v2/tickets``; ``external_id=`` lists the tickets carrying that external id."""
+    external_id = first(request.query, "external_id")
+    counted = _sideloads_comment_count(request)
+    found = [
+        store.render_ticket(ticket, comment_count=counted)
+        for ticket in store.tickets.values()
+        if external_id is None or ticket.get("external_id") == external_id
+    ]
+    items = sort_items(found, request.query)
+    return json_response(200, paginate(items, "tickets", request.query, page_url(store, request)))
+
+
 @route("GET", r"tickets/show_many")
 def show_many_tickets(store: ZendeskStore, request: ApiRequest, _match: re.Match[str]) -> ApiResponse:
     counted = _sideloads_comment_count(request)

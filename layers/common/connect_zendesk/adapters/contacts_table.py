@@ -10,8 +10,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from connect_zendesk.adapters.aws_clients import aws_client
 from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
+from connect_zendesk.domain.models import BotTurnRecord
+
+MAX_CONVERSATION_ENTRIES = 50  # the newest 50 keep the item far below DynamoDB's 400 KB
 
 
 class DynamoContactLog:
@@ -50,14 +55,63 @@ class DynamoContactLog:
     ) -> None:
         self._update(contact_id, {"zendeskUserId": zendesk_user_id, "offeredTicketIds": list(ticket_ids)})
 
-    def get(self, contact_id: str) -> dict[str, Any] | None:
+    def record_bot_turn(self, contact_id: str, turn: BotTurnRecord) -> None:
+        """Append the turn's entries to the conversation (an atomic list_append: concurrent writers
+        never drop each other's entries) and set its outcome, in one UpdateItem. Only a conversation
+        that grows past MAX_CONVERSATION_ENTRIES costs a second write that drops its oldest entries."""
+        values: dict[str, Any] = {
+            "callerE164": turn.caller_e164,
+            "zendeskUserId": turn.zendesk_user_id,
+            "selectedTicketId": turn.selected_ticket_id,
+            "handoff": turn.handoff,
+        }
+        appended = [entry.to_item() for entry in turn.entries]
+        self._update(
+            contact_id,
+            values,
+            add={"fulfilledIntents": {turn.fulfilled_intent}} if turn.fulfilled_intent else None,
+            append=appended,
+        )
+        excess = min(turn.seen_turns, MAX_CONVERSATION_ENTRIES) + len(appended) - MAX_CONVERSATION_ENTRIES
+        if excess > 0:
+            self._trim_conversation(contact_id, excess)
+
+    def _trim_conversation(self, contact_id: str, excess: int) -> None:
+        request = {
+            "TableName": self._table,
+            "Key": {"contactId": {"S": contact_id}},
+            "UpdateExpression": "REMOVE " + ", ".join(f"#conversation[{i}]" for i in range(excess)),
+            # A concurrent trim may have shortened it already: never cut below the bound.
+            "ConditionExpression": "size(#conversation) >= :longest",
+            "ExpressionAttributeNames": {"#conversation": "conversation"},
+            "ExpressionAttributeValues": {":longest": {"N": str(MAX_CONVERSATION_ENTRIES + excess)}},
+        }
+        with storage_errors(self._table, "UpdateItem"):
+            try:
+                aws_client("dynamodb").update_item(**request)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+
+    def get(self, contact_id: str, attributes: Sequence[str] = ()) -> dict[str, Any] | None:
+        """The contact's item, or only the named attributes of it (the conversation log is the bulk)."""
+        request: dict[str, Any] = {"TableName": self._table, "Key": {"contactId": {"S": contact_id}}}
+        if attributes:
+            request["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+            request["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
         with storage_errors(self._table, "GetItem"):
-            item = aws_client("dynamodb").get_item(
-                TableName=self._table, Key={"contactId": {"S": contact_id}}
-            )
+            item = aws_client("dynamodb").get_item(**request)
         return from_item(item["Item"]) if "Item" in item else None
 
-    def _update(self, contact_id: str, values: dict[str, Any]) -> None:
+    def _update(
+        self,
+        contact_id: str,
+        values: dict[str, Any],
+        *,
+        add: dict[str, set[str]] | None = None,
+        append: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """SET the values, ADD to sets and append to the conversation log."""
         now = self._clock()
         values = {
             **{k: v for k, v in values.items() if v not in ("", None)},
@@ -69,11 +123,27 @@ class DynamoContactLog:
         # createdAt is the sort key of the ByCaller index: set once, by whichever step comes first.
         assignments.append("#createdAt = if_not_exists(#createdAt, :updatedAt)")
         names["#createdAt"] = "createdAt"
-        with storage_errors(self._table, "UpdateItem"):
-            aws_client("dynamodb").update_item(
-                TableName=self._table,
-                Key={"contactId": {"S": contact_id}},
-                UpdateExpression="SET " + ", ".join(assignments),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item({f":{key}": value for key, value in values.items()}),
+        expression_values = {f":{key}": value for key, value in values.items()}
+        if append:
+            names.update({"#conversation": "conversation", "#conversationTurns": "conversationTurns"})
+            assignments.append(
+                "#conversation = list_append(if_not_exists(#conversation, :noEntries), :entries)"
             )
+            assignments.append("#conversationTurns = if_not_exists(#conversationTurns, :zero) + :appended")
+            expression_values.update(
+                {":noEntries": [], ":entries": append, ":zero": 0, ":appended": len(append)}
+            )
+        expression = "SET " + ", ".join(assignments)
+        if add:
+            names.update({f"#{key}": key for key in add})
+            expression_values.update({f":add_{key}": value for key, value in add.items()})
+            expression += " ADD " + ", ".join(f"#{key} :add_{key}" for key in add)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {"contactId": {"S": contact_id}},
+            "UpdateExpression": expression,
+        }
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = to_item(expression_values)
+        with storage_errors(self._table, "UpdateItem"):
+            aws_client("dynamodb").update_item(**request)

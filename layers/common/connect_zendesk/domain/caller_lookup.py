@@ -54,6 +54,13 @@ def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:
     if isinstance(number, Unusable):
         logger.info("caller lookup skipped", extra={"reason": number.reason.value})
         return CallerIdentity(LambdaResult.SKIPPED, skip_reason=number.reason.value)
+    user, match_count = user_for_number(number, services)
+    result = LambdaResult.SUCCESS if user else LambdaResult.NOT_FOUND
+    return CallerIdentity(result, number, user, match_count)
+
+
+def user_for_number(number: CallerNumber, services: Services) -> tuple[ZendeskUser | None, int]:
+    """The best-matching end-user for a number and how many matched, from the cache or Zendesk."""
     cache_key = CACHE_PREFIX + number.e164
     cached = services.cache.get(cache_key)
     if isinstance(cached, dict):
@@ -63,12 +70,7 @@ def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:
         matches = matching_users(number, services.zendesk)
         user = matches[0] if matches else None
         match_count = len(matches)
-        ttls = services.settings.cache_ttls
-        services.cache.put(
-            cache_key,
-            {"user": user.to_cache() if user else None, "matchCount": match_count},
-            ttls.caller_seconds if user else ttls.caller_not_found_seconds,
-        )
+        remember_user_for_number(number, user, match_count, services)
     logger.info(
         "caller identified" if user else "caller not in Zendesk",
         extra={
@@ -78,8 +80,18 @@ def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:
             "cached": isinstance(cached, dict),
         },
     )
-    result = LambdaResult.SUCCESS if user else LambdaResult.NOT_FOUND
-    return CallerIdentity(result, number, user, match_count)
+    return user, match_count
+
+
+def remember_user_for_number(
+    number: CallerNumber, user: ZendeskUser | None, match_count: int, services: Services
+) -> None:
+    ttls = services.settings.cache_ttls
+    services.cache.put(
+        CACHE_PREFIX + number.e164,
+        {"user": user.to_cache() if user else None, "matchCount": match_count},
+        ttls.caller_seconds if user else ttls.caller_not_found_seconds,
+    )
 
 
 def caller_number(request: FlowRequest, default_region: str) -> CallerNumber | Unusable:

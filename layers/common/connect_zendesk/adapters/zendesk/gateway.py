@@ -1,21 +1,31 @@
-"""Reads the caller-lookup steps need from Zendesk Support, as domain models."""
+"""Zendesk Support as the domain sees it: caller and ticket reads, and the self-service bot's writes.
+
+Reads for the contact-flow steps go through zenpy's object API; the bot's ticket reads and writes
+send the documented JSON through the same zenpy client (its URL building and the BudgetedSession
+under it), so every request keeps the time budget and the 429 rule.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from zenpy.lib.endpoint import Url
 from zenpy.lib.exception import ZenpyException
 
 from connect_zendesk.adapters.zendesk.client import zenpy_client
-from connect_zendesk.domain.models import TicketSummary, ZendeskUser
-from connect_zendesk.errors import InvalidInput, ZendeskBadResponse, ZendeskError
+from connect_zendesk.domain.models import NewTicket, TicketComment, TicketDetail, TicketSummary, ZendeskUser
+from connect_zendesk.errors import InvalidInput, ZendeskBadResponse, ZendeskError, ZendeskNotFound
 from connect_zendesk.settings import Settings
 
 MAX_RESULTS = 100
+COMMENTS_SCANNED = 20  # the latest reply is among the newest comments
+MAX_COMMENT_CHARS = 60_000  # Zendesk's comment limit is 64 KB
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9:_.-]{1,255}$")
 
 
 class ZendeskGateway:
@@ -57,6 +67,104 @@ class ZendeskGateway:
             )
             return [_ticket(t) for t in islice(found, MAX_RESULTS)]
 
+    # ------------------------------------------------------------------ the self-service bot
+    def ticket_for_requester(self, ticket_id: int, requester_id: int) -> TicketDetail | None:
+        """The ticket and its latest public reply, only if `requester_id` requested it.
+
+        Someone else's ticket answers None exactly like a missing one, and its comments are never read.
+        """
+        ticket_id, requester_id = _id(ticket_id), _id(requester_id)
+        with _bad_responses("show ticket"):
+            try:
+                body = self._send("GET", f"tickets/{ticket_id}.json")
+            except ZendeskNotFound:
+                return None
+            ticket = _ticket_json(body["ticket"])
+            if ticket.requester_id != requester_id:
+                return None
+            comments = self._send(
+                "GET",
+                f"tickets/{ticket_id}/comments.json",
+                params={"sort_order": "desc", "per_page": str(COMMENTS_SCANNED)},
+            )["comments"]
+            reply = next(
+                (
+                    c
+                    for c in comments[:COMMENTS_SCANNED]
+                    if c.get("public") and int(c["author_id"]) != requester_id
+                ),
+                None,
+            )
+            return TicketDetail(ticket, _comment_json(reply) if reply else None)
+
+    def tickets_by_external_id(self, external_id: str) -> list[TicketSummary]:
+        if not _EXTERNAL_ID.match(external_id):
+            raise InvalidInput("external ids are letters, digits and : _ . -")
+        with _bad_responses("list tickets by external id"):
+            body = self._send("GET", "tickets.json", params={"external_id": external_id})
+            return [_ticket_json(t) for t in body["tickets"][:MAX_RESULTS]]
+
+    def create_ticket(self, ticket: NewTicket) -> TicketSummary:
+        comment: dict[str, Any] = {"body": ticket.body[:MAX_COMMENT_CHARS], "public": ticket.public}
+        if ticket.author_id is not None:
+            comment["author_id"] = _id(ticket.author_id)
+        payload: dict[str, Any] = {"subject": ticket.subject, "comment": comment, "tags": list(ticket.tags)}
+        if ticket.requester_id is not None:
+            payload["requester_id"] = _id(ticket.requester_id)
+        elif ticket.requester_email:
+            payload["requester"] = {
+                "email": ticket.requester_email,
+                "name": ticket.requester_name or ticket.requester_email,
+            }
+        if ticket.external_id:
+            payload["external_id"] = ticket.external_id
+        with _bad_responses("create ticket"):
+            return _ticket_json(self._send("POST", "tickets.json", {"ticket": payload})["ticket"])
+
+    def add_comment(self, ticket_id: int, body: str, *, public: bool, author_id: int | None = None) -> None:
+        comment: dict[str, Any] = {"body": body[:MAX_COMMENT_CHARS], "public": public}
+        if author_id is not None:
+            comment["author_id"] = _id(author_id)
+        with _bad_responses("update ticket"):
+            # The id is in the path only: Zendesk warns about (and ignores) ticket.id in the body.
+            self._send("PUT", f"tickets/{_id(ticket_id)}.json", {"ticket": {"comment": comment}})
+
+    def create_end_user(
+        self, name: str, *, phone: str = "", email: str = "", locale: str = ""
+    ) -> ZendeskUser:
+        user: dict[str, Any] = {"name": name, "role": "end-user", "verified": False}
+        if phone:
+            user["phone"] = phone
+        if email:
+            user["email"] = email
+        if locale:
+            user["locale"] = locale
+        with _bad_responses("create user"):
+            created = self._send("POST", "users.json", {"user": user})["user"]
+            return ZendeskUser(
+                id=int(created["id"]),
+                name=str(created.get("name") or ""),
+                phone=str(created.get("phone") or ""),
+                role=str(created.get("role") or "end-user"),
+                locale=str(created.get("locale") or ""),
+            )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        api = self._client().tickets
+        url = api._build_url(Url(path, params=params or {}))
+        # BudgetedSession answers every non-2xx with a typed error and bounds the request by the deadline.
+        response = api.session.request(method, url, json=payload)
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+        return body
+
 
 def _id(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -73,6 +181,25 @@ def _bad_responses(what: str) -> Iterator[None]:
         raise
     except (ZenpyException, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ZendeskBadResponse(f"{what}: unusable response ({type(exc).__name__})") from None
+
+
+def _ticket_json(ticket: dict[str, Any]) -> TicketSummary:
+    return TicketSummary(
+        id=int(ticket["id"]),
+        subject=str(ticket.get("subject") or ticket.get("raw_subject") or ""),
+        status=str(ticket.get("status") or ""),
+        requester_id=int(ticket["requester_id"]),
+        updated_at=datetime.fromisoformat(str(ticket["updated_at"])),
+    )
+
+
+def _comment_json(comment: dict[str, Any]) -> TicketComment:
+    return TicketComment(
+        author_id=int(comment["author_id"]),
+        body=str(comment.get("plain_body") or comment.get("body") or ""),
+        public=bool(comment.get("public")),
+        created_at=datetime.fromisoformat(str(comment["created_at"])),
+    )
 
 
 def _user(user: Any) -> ZendeskUser:

@@ -1,0 +1,230 @@
+"""The self-service bot on the local stack: real zenpy over HTTP to the Zendesk emulator, DynamoDB and
+SNS in moto server, the demo orders seeded, Lex played turn by turn by LexConversation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from connect_zendesk.lex.contract import response_problems
+from connect_zendesk_local.cfn_template import PROJECT_ROOT
+from connect_zendesk_local.connect_events import contact_flow_event
+from connect_zendesk_local.lex_conversation import LexConversation
+from connect_zendesk_local.stack import LocalStack
+from connect_zendesk_local.zendesk_emulator import FaultConfig
+
+JANE = "+14155552671"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    with LocalStack() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _healthy_zendesk(
+    stack: LocalStack, _isolated_process_state: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """One stack for the module (starting one takes seconds): each test gets its environment back
+    after the per-test isolation, and a Zendesk without faults."""
+    for name, value in stack.environment.items():
+        monkeypatch.setenv(name, value)
+    assert stack.zendesk is not None
+    stack.zendesk.faults = FaultConfig()
+    yield
+    stack.zendesk.faults = FaultConfig()
+
+
+def bot(stack: LocalStack, caller: str | None = JANE, **kwargs: Any) -> LexConversation:
+    """A call that went through caller_lookup and ticket_lookup, then into the bot."""
+    event = contact_flow_event(caller)
+    if caller is not None:
+        stack.invoke("caller_lookup", event)
+        stack.invoke("ticket_lookup", event)
+
+    def invoke(lex_event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = stack.invoke("lex_fulfillment", lex_event)
+        assert response_problems(response) == []
+        return response
+
+    attributes = {"callerNumber": caller} if caller else {}
+    return LexConversation(
+        invoke,
+        contact_id=event["Details"]["ContactData"]["ContactId"],
+        session_attributes=attributes,
+        **kwargs,
+    )
+
+
+def requests_to(stack: LocalStack, fragment: str) -> list[str]:
+    assert stack.zendesk is not None
+    return [f"{r.method} {r.path}" for r in stack.zendesk.requests_log() if fragment in r.path]
+
+
+def test_a_caller_hears_their_ticket_but_another_callers_ticket_is_not_found(stack: LocalStack) -> None:
+    conversation = bot(stack)
+
+    own = conversation.say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
+    other = conversation.say("ticket 1006", intent="CheckTicketStatus", slots={"TicketNumber": "1006"})
+    missing = conversation.say("ticket 9999", intent="CheckTicketStatus", slots={"TicketNumber": "9999"})
+
+    assert own.reply.startswith("Ticket 1001, Printer offline, is open. It was last updated 2 days ago.")
+    assert (
+        "The latest reply says: That address means the printer did not get one from your network."
+        in own.reply
+    )
+    assert "DHCP" not in own.reply  # the internal note
+    assert other.reply.replace("1006", "N") == missing.reply.replace("9999", "N")
+    assert requests_to(stack, "/tickets/1006/comments") == []
+
+
+def test_a_ticket_created_twice_for_one_contact_exists_once_in_zendesk(stack: LocalStack) -> None:
+    conversation = bot(stack)
+    conversation.say(
+        "My monitor flickers",
+        intent="CreateTicket",
+        slots={"ProblemDescription": "My monitor flickers", "SmsConfirmation": "no"},
+    )
+    first = conversation.say("yes")
+    repeat = conversation.resend(first.invocations[-1].event)
+
+    assert stack.zendesk is not None
+    created = [
+        t
+        for t in stack.zendesk.store.list_tickets()
+        if t["external_id"] == f"cz-{conversation.contact_id}-CreateTicket"
+    ]
+    assert len(created) == 1
+    (ticket,) = created
+    assert ticket["requester_id"] == 22450000001001
+    assert {"via_voice", "self_service_bot"} <= set(ticket["tags"])
+    assert str(ticket["id"]) in json.dumps(repeat["messages"])
+
+
+def test_handing_over_puts_the_conversation_on_the_selected_ticket(stack: LocalStack) -> None:
+    conversation = bot(stack)
+    conversation.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+
+    turn = conversation.say("agent please", intent="SpeakToAgent")
+
+    assert turn.session_attributes["zendeskTicketId"] == "1001"
+    assert stack.zendesk is not None
+    note = stack.zendesk.store.get_comments(1001)[-1]
+    assert note["public"] is False
+    assert f"contact {conversation.contact_id}" in note["body"]
+    assert "] Caller: yes" in note["body"]
+    assert "Caller: +14155552671, Zendesk user 22450000001001" in note["body"]
+
+
+def test_a_rate_limited_zendesk_hands_the_caller_over_at_once(stack: LocalStack) -> None:
+    conversation = bot(stack)
+    assert stack.zendesk is not None
+    stack.zendesk.faults = FaultConfig(mode="rate_limit", retry_after=30)
+    before = len(stack.zendesk.requests_log())
+
+    turn = conversation.say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
+
+    assert turn.reply == "Sorry, our systems are busy right now. Let me connect you to an agent."
+    assert turn.session_attributes["handoff"] == "true"
+    log = stack.zendesk.requests_log()[before:]
+    assert [r.status for r in log] == [429]  # one request, no retry, no sleep
+
+
+def test_a_chat_stranger_with_an_email_becomes_the_requester_of_the_handoff_ticket(stack: LocalStack) -> None:
+    conversation = bot(stack, caller=None, input_mode="Text")
+    conversation.say("talk to a person", intent="SpeakToAgent")
+
+    turn = conversation.say("new.person@example.org", slots={"Email": "new.person@example.org"})
+
+    assert stack.zendesk is not None
+    ticket = stack.zendesk.store.get_ticket(int(turn.session_attributes["zendeskTicketId"]))
+    assert ticket is not None
+    requester = stack.zendesk.store.get_user(ticket["requester_id"])
+    assert requester is not None
+    assert requester["email"] == "new.person@example.org"
+    assert "via_chat" in ticket["tags"]
+
+
+def test_an_unknown_caller_who_opens_a_ticket_is_known_on_the_next_call(stack: LocalStack) -> None:
+    caller = "+16175550123"
+    conversation = bot(stack, caller=caller)
+    conversation.say("x", intent="CreateTicket", slots={"ProblemDescription": "No dial tone"})
+    conversation.say("no", slots={"SmsConfirmation": "no"})
+    conversation.say("yes")
+
+    again = stack.invoke("caller_lookup", contact_flow_event(caller))
+
+    assert again["lambdaResult"] == "Success"
+    assert again["customerName"] == f"Caller {caller}"
+
+
+def test_the_demo_orders_are_seeded_and_spoken_in_japanese(stack: LocalStack) -> None:
+    conversation = bot(stack, caller="+81312345678", locale="ja_JP")
+
+    turn = conversation.say("注文の状況を知りたい", intent="OrderStatus")
+
+    assert turn.reply.startswith("ご注文番号70001、インクカートリッジ 2個は、発送準備中です。")
+
+
+def test_a_callback_is_booked_with_a_note_and_an_sms(stack: LocalStack) -> None:
+    from moto.sns.models import sns_backends
+
+    conversation = bot(stack, caller="+14155550134")  # Carlos: his newest open ticket is 1006
+    conversation.say(
+        "call me", intent="ScheduleCallback", slots={"CallbackDate": _next_monday(), "CallbackTime": "11:00"}
+    )
+    conversation.say("yes", slots={"SmsConfirmation": "yes"})
+
+    done = conversation.say("yes")
+
+    assert done.reply.startswith("Your callback is booked for Monday")
+    assert stack.zendesk is not None
+    assert stack.zendesk.store.get_comments(1006)[-1]["body"].startswith("Callback booked for Monday")
+    texts = [
+        text
+        for number, text, *_ in sns_backends["123456789012"]["us-east-1"].sms_messages.values()
+        if number == "+14155550134"
+    ]
+    assert texts
+    assert texts[-1].startswith("Your callback is booked for Monday")
+
+
+def _next_monday() -> str:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=2)
+    return (day + timedelta(days=(0 - day.weekday()) % 7)).isoformat()
+
+
+def test_make_invoke_runs_the_bot_with_a_sample_event() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT", "ZENPY_FORCE"))}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "connect_zendesk_local.invoke",
+            "lex_fulfillment",
+            "events/lex_fulfillment/check_ticket_status_ja_JP.json",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+
+    response = json.loads(result.stdout)
+    assert response_problems(response) == []
+    assert (
+        "チケット番号1007、「プリンターがオフライン」は、現在対応中です。"
+        in response["messages"][0]["content"]
+    )
+    assert "bot turn answered" in result.stderr
