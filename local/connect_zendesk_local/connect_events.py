@@ -34,4 +34,3 @@ def contact_flow_event(
     data["CustomerEndpoint"] = None if address is None else {"Address": address, "Type": "TELEPHONE_NUMBER"}
     event["Details"]["Parameters"] = parameters or {}
     return event
-
