@@ -139,33 +139,42 @@ class Template:
 
     def functions(self) -> dict[str, FunctionSpec]:
         """Every AWS::Serverless::Function with Globals applied, keyed by its functions/<name> folder."""
-        globals_ = self.document.get("Globals", {}).get("Function", {})
-        specs: dict[str, FunctionSpec] = {}
-        for logical_id in self.resources_of_type("AWS::Serverless::Function"):
-            props = self.resources[logical_id].get("Properties", {})
-            code_dir = (PROJECT_ROOT / str(props["CodeUri"])).resolve()
-            environment = {
-                **globals_.get("Environment", {}).get("Variables", {}),
-                **props.get("Environment", {}).get("Variables", {}),
-            }
-            resolved_env = self.resolve(copy.deepcopy(environment))
-            specs[code_dir.name] = FunctionSpec(
-                logical_id=logical_id,
-                name=code_dir.name,
-                code_dir=code_dir,
-                handler=str(props.get("Handler", globals_.get("Handler", "app.lambda_handler"))),
-                timeout=int(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
-                memory_mb=int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
-                environment={k: str(v) for k, v in resolved_env.items()},
-            )
-        return specs
+        specs = [
+            self._function_spec(logical_id)
+            for logical_id in self.resources_of_type("AWS::Serverless::Function")
+        ]
+        return {spec.name: spec for spec in specs}
 
     def function(self, name: str) -> FunctionSpec:
-        specs = self.functions()
-        for spec in specs.values():
-            if name in (spec.name, spec.logical_id):
-                return spec
-        raise KeyError(f"no function {name!r} in the template; known: {', '.join(sorted(specs))}")
+        """One function by folder name or logical id; only its own environment has to resolve."""
+        for logical_id in self.resources_of_type("AWS::Serverless::Function"):
+            folder = Path(str(self.resources[logical_id].get("Properties", {}).get("CodeUri", ""))).name
+            if name in (folder, logical_id):
+                return self._function_spec(logical_id)
+        known = sorted(
+            Path(str(self.resources[logical_id].get("Properties", {}).get("CodeUri", ""))).name
+            for logical_id in self.resources_of_type("AWS::Serverless::Function")
+        )
+        raise KeyError(f"no function {name!r} in the template; known: {', '.join(known)}")
+
+    def _function_spec(self, logical_id: str) -> FunctionSpec:
+        globals_ = self.document.get("Globals", {}).get("Function", {})
+        props = self.resources[logical_id].get("Properties", {})
+        code_dir = (PROJECT_ROOT / str(props["CodeUri"])).resolve()
+        environment = {
+            **globals_.get("Environment", {}).get("Variables", {}),
+            **props.get("Environment", {}).get("Variables", {}),
+        }
+        resolved_env = self.resolve(copy.deepcopy(environment))
+        return FunctionSpec(
+            logical_id=logical_id,
+            name=code_dir.name,
+            code_dir=code_dir,
+            handler=str(props.get("Handler", globals_.get("Handler", "app.lambda_handler"))),
+            timeout=int(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
+            memory_mb=int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
+            environment={k: str(v) for k, v in resolved_env.items()},
+        )
 
     # ------------------------------------------------------------------ parameters and conditions
     def _parameter_values(self, overrides: Mapping[str, str]) -> dict[str, str]:

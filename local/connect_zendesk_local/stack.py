@@ -29,6 +29,7 @@ from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from connect_zendesk_local.sqs_poller import SqsPoller
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per moto request drowns the output
@@ -38,7 +39,15 @@ ZENDESK_EMAIL = "agent@example.com"
 ZENDESK_TOKEN = "local-demo-token"  # the emulator's token, not a real credential
 STATE_FILE = PROJECT_ROOT / ".local-stack" / "stack.json"
 SERVICE_LOGGER = "connect-zendesk"  # POWERTOOLS_SERVICE_NAME in the template's Globals
-LOCAL_PARAMETERS = {"ZendeskSubdomain": "demo", "ZendeskEmail": ZENDESK_EMAIL, "Environment": "dev"}
+LOCAL_PARAMETERS = {
+    "ZendeskSubdomain": "demo",
+    "ZendeskEmail": ZENDESK_EMAIL,
+    "Environment": "dev",
+    # The note links to the contact in the Connect admin website of this (made-up) instance.
+    "ConnectAccessUrl": "https://demo.my.connect.aws",
+    # moto does not implement Comprehend entity detection (see README, "Local stack").
+    "AnalyzeEntities": "false",
+}
 
 
 def process_environment(aws_endpoint: str, zendesk_netloc: str) -> dict[str, str]:
@@ -125,6 +134,34 @@ class LocalStack:
     def invoke(self, function: str, event: Any) -> Any:
         return invoke_function(self.template, function, event)
 
+    def sqs_poller(self, function: str) -> SqsPoller:
+        """Lambda's SQS event source mapping for `function`, as the template declares it."""
+        queue_id, batch_size = sqs_event_source(self.template, function)
+        queue = self.template.physical[queue_id]
+        return SqsPoller(
+            self.client("sqs"),
+            queue.ref,
+            queue.attributes["Arn"],
+            lambda event: self.invoke(function, event),
+            batch_size=batch_size,
+            region=REGION,
+        )
+
+    def put_contact_event(self, detail: dict[str, Any], resources: list[str] | None = None) -> None:
+        """What Amazon Connect does when a contact changes: an event on the default EventBridge bus."""
+        answer = self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "aws.connect",
+                    "DetailType": "Amazon Connect Contact Event",
+                    "Detail": json.dumps(detail),
+                    "Resources": resources or [],
+                }
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge refused the event: {answer['Entries']}")
+
     def save_state(self, path: Path = STATE_FILE) -> None:
         assert self.zendesk is not None
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +184,18 @@ def _reset_function_caches() -> None:
 
     reset_caches()
     forget_loaded_handlers()
+
+
+def sqs_event_source(template: Template, function: str) -> tuple[str, int]:
+    """(queue logical id, batch size) of the function's SQS event in the template."""
+    spec = template.function(function)
+    events = template.resources[spec.logical_id].get("Properties", {}).get("Events", {})
+    for event in events.values():
+        if event.get("Type") == "SQS":
+            queue = event["Properties"]["Queue"]
+            logical_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else str(queue)
+            return logical_id, int(event["Properties"].get("BatchSize", 10))
+    raise KeyError(f"{function} has no SQS event in the template")
 
 
 def invoke_function(template: Template, function: str, event: Any) -> Any:

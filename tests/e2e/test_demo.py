@@ -25,6 +25,21 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "← Skipped · Anonymous: no Zendesk call" in timeline
     assert "チケット番号1007、「プリンターがオフライン」" in timeline
     assert "Contacts table:" in timeline
+    # the last call ends: one internal note despite the event arriving twice, its analytics, the queries
+    after_call = timeline.split("Call 6 ·")[1]
+    assert "→ post_call_update: 2 message(s)" in after_call
+    assert "ticket 1001: 1 internal note from this call (public: False)" in after_call
+    assert "│ Outcome: handled by an agent" in after_call
+    assert "│ [02:11] Customer: It's printing again. Thank you, that was quick!" in after_call
+    assert "│ Recording and contact details: https://demo.my.connect.aws/contact-trace-records/details/" in (
+        after_call
+    )
+    assert "Analytics record s3://connect-zendesk-local-analyticsbucket/calls/dt=" in after_call
+    assert 'outcome: "escalated"' in after_call
+    assert "phrase_view        printer (0.99), paper jam (0.97), rear tray (0.93)" in after_call
+    assert "automated_resolution_rate  " in after_call
+    assert '"message":"post-call update done"' in functions.getvalue()
+    assert "It's printing again" not in functions.getvalue()  # transcript text is never logged
     # the functions' JSON logs went to their own stream, with the caller's number masked
     assert '"message":"flow step answered"' in functions.getvalue()
     assert "+14155552671" not in functions.getvalue()
@@ -41,6 +56,6 @@ def test_make_demo_entry_point_runs_from_a_shell() -> None:
         env=env,
         check=True,
     )
-    assert "Call 5" in result.stdout
+    assert "Call 6" in result.stdout
     assert "Local stack stopped." in result.stdout
     assert FUNCTION_LOG.exists()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from connect_zendesk.services import Services
 from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import Template
+from post_call_doubles import FakeTicket, FakeZendeskTickets
+from post_call_rig import PostCallRig
 from unit_doubles import AGENT, CARLOS, JANE, NOW, FakeZendesk, ticket
 
 
@@ -30,3 +34,32 @@ def services(function_env: dict[str, str], aws: Template, zendesk: FakeZendesk) 
     """Real DynamoDB adapters on moto (tables from template.yaml), a fake Zendesk, a fixed clock."""
     settings = Settings.from_env(function_env)
     return Services(settings, zendesk=zendesk, clock=NOW.timestamp)
+
+
+# ---------------------------------------------------------------- after the call (post_call_update, metering)
+@pytest.fixture
+def post_call_env(aws: Template, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The post_call_update function's template environment, applied to this process."""
+    env = aws.function("post_call_update").environment
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def zendesk_tickets() -> FakeZendeskTickets:
+    return FakeZendeskTickets(
+        [
+            FakeTicket(1001, JANE.id, "Printer offline"),
+            FakeTicket(1004, JANE.id, "Old problem", status="closed"),
+        ]
+    )
+
+
+@pytest.fixture
+def rig(
+    post_call_env: dict[str, str], aws: Template, zendesk: FakeZendesk, zendesk_tickets: FakeZendeskTickets
+) -> Iterator[PostCallRig]:
+    """The post-call function on moto (tables, queues, bucket from template.yaml) with a fake Zendesk."""
+    with PostCallRig(aws, post_call_env, zendesk, zendesk_tickets) as running:
+        yield running

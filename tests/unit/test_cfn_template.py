@@ -399,7 +399,7 @@ def test_functions_need_provisioned_resources(template: Template) -> None:
 def test_functions_apply_globals_and_resolve_the_created_secret(aws: Template) -> None:
     functions = aws.functions()
 
-    assert set(functions) == {"caller_lookup", "ticket_lookup"}
+    assert {"caller_lookup", "ticket_lookup"} <= set(functions)
     spec = functions["caller_lookup"]
     assert spec.logical_id == "CallerLookupFunction"
     assert spec.code_dir == (PROJECT_ROOT / "functions" / "caller_lookup").resolve()
@@ -444,7 +444,7 @@ def test_function_lookup_by_folder_name_or_logical_id(aws: Template) -> None:
 
 
 def test_unknown_function_raises_key_error_listing_the_known_ones(aws: Template) -> None:
-    with pytest.raises(KeyError, match=r"no function 'nope'.*caller_lookup, ticket_lookup"):
+    with pytest.raises(KeyError, match=r"no function 'nope'.*caller_lookup, .*ticket_lookup"):
         aws.function("nope")
 
 

@@ -40,6 +40,9 @@ LAYER_PROVIDED = {"boto3", "botocore"}  # the Lambda runtime
 POWERTOOLS = "aws_lambda_powertools"  # the AWS-managed layer named by PowertoolsLayerArn
 IMPORT_TO_DISTRIBUTION = {"zenpy": "zenpy", "phonenumbers": "phonenumbers", "requests": "requests"}
 COMMON_LAYER_DIR = PROJECT_ROOT / "layers" / "common"
+# Actions the Service Authorization Reference lists without any resource type: "*" is their only
+# resource. A statement granting them must grant nothing else and must narrow them by a Condition.
+ACTIONS_WITHOUT_RESOURCES = frozenset({"comprehend:DetectPiiEntities", "comprehend:DetectEntities"})
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -255,6 +258,10 @@ def test_function_policy_statements_name_actions_and_resources(logical_id: str) 
             assert not WILDCARD_ACTION.fullmatch(action), f"{label}: action {action!r}"
         resources = items(statement.get("Resource"))
         assert resources, f"{label} has no Resource"
+        if set(items(statement.get("Action"))) <= ACTIONS_WITHOUT_RESOURCES:
+            assert resources == ["*"], f"{label}: these actions take no resource ARNs"
+            assert statement.get("Condition"), f"{label}: narrow the '*' resource by a Condition"
+            continue
         assert "*" not in resources, f"{label}: Resource '*'"
 
 

@@ -210,6 +210,19 @@ def show_ticket(store: ZendeskStore, request: ApiRequest, match: re.Match[str]) 
     return json_response(200, {"ticket": ticket})
 
 
+@route("GET", r"tickets")
+def list_tickets(store: ZendeskStore, request: ApiRequest, _match: re.Match[str]) -> ApiResponse:
+    """All tickets, or with ``external_id`` only those with that external id (not unique on Zendesk)."""
+    external_id = first(request.query, "external_id")
+    found = [
+        store.render_ticket(item)
+        for item in store.tickets.values()
+        if external_id is None or item.get("external_id") == external_id
+    ]
+    items = sort_items(found, request.query)
+    return json_response(200, paginate(items, "tickets", request.query, page_url(store, request)))
+
+
 @route("POST", r"tickets")
 def create_ticket(store: ZendeskStore, request: ApiRequest, _match: re.Match[str]) -> ApiResponse:
     written = tickets.create_ticket(store, tickets.ticket_payload(request.json()), request.actor_id)
