@@ -6,7 +6,7 @@ import sys
 
 from connect_zendesk_local.stack import LocalStack
 
-from bench import cold_init, flow_latency
+from bench import cold_init, flow_latency, post_call
 from bench.report import print_and_save
 
 
@@ -16,6 +16,8 @@ def main() -> int:
         rows = cold_init.run(stack)
         print("contact-flow latency on the local stack ...", flush=True)
         rows += flow_latency.run(stack)
+        print("after the call on the local stack ...", flush=True)
+        rows += post_call.run(stack)
     return 0 if print_and_save(rows) else 1
 
 

@@ -45,6 +45,8 @@ class SqsPoller:
         self._handler = handler
         self._batch_size = max(1, min(batch_size, LAMBDA_MAX_BATCH))
         self._region = region
+        # Receipt handles of the last batch: a test can end their visibility as a timeout would.
+        self.last_receipt_handles: list[str] = []
 
     def poll_once(self, wait_seconds: int = 0) -> PollResult:
         messages = self._sqs.receive_message(
@@ -57,6 +59,7 @@ class SqsPoller:
         result = PollResult(received=len(messages))
         if not messages:
             return result
+        self.last_receipt_handles = [m["ReceiptHandle"] for m in messages]
         try:
             response = self._handler({"Records": [self._record(m) for m in messages]})
         except Exception as exc:  # noqa: BLE001 - as Lambda: a failed invocation keeps the whole batch

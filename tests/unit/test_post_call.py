@@ -174,6 +174,20 @@ def test_a_handoff_is_not_a_bot_resolution_and_its_conversation_is_not_repeated(
     assert rig.services.resolution_queue.due(NOW + timedelta(days=10)) == []
 
 
+def test_a_chosen_ticket_deleted_before_a_retry_gets_a_follow_up_ticket(rig: PostCallRig) -> None:
+    # Given an earlier attempt that got as far as WRITING, and the chosen ticket deleted since
+    rig.seed_contact(
+        CONTACT,
+        zendeskUserId=1001,
+        selectedTicketId=4242,
+        postCall={"status": "WRITING", "ticketId": 4242, "at": "2026-11-21T11:59:30Z"},
+    )
+    rig.send(contact_event(CONTACT, agent=True))
+    rig.deliver()
+    (ticket,) = [t for t in rig.tickets.tickets.values() if t.external_id == f"connect-contact:{CONTACT}"]
+    assert rig.tickets.notes(ticket.id)[0].startswith("Follow-up to ticket #4242")
+
+
 def test_a_closed_chosen_ticket_gets_a_follow_up_ticket(rig: PostCallRig) -> None:
     rig.seed_contact(CONTACT, callerE164=JANE_E164, zendeskUserId=1001, selectedTicketId=1004)
     rig.send(contact_event(CONTACT, agent=True))
@@ -185,7 +199,9 @@ def test_a_closed_chosen_ticket_gets_a_follow_up_ticket(rig: PostCallRig) -> Non
 
 
 # ---------------------------------------------------------------------------------- exactly once
-def test_duplicated_and_reordered_events_write_exactly_one_note(rig: PostCallRig) -> None:
+def test_duplicated_and_reordered_events_write_exactly_one_note(
+    rig: PostCallRig, caplog: pytest.LogCaptureFixture
+) -> None:
     # Given the contact's events arriving out of order, the DISCONNECTED one three times (one in the
     # minimal shape real instances send, without timestamps) and another contact event in between
     known_caller_with_ticket(rig)
@@ -213,6 +229,15 @@ def test_duplicated_and_reordered_events_write_exactly_one_note(rig: PostCallRig
     assert len(rig.tickets.notes(1001)) == 1
     assert rig.tickets.writes == 1
     assert rig.queued() == 0
+    outcomes = sorted(
+        str(getattr(r, "outcome", "")) for r in caplog.records if r.getMessage() == "message processed"
+    )
+    assert outcomes == [
+        "duplicate: already done (ticket 1001)",
+        "duplicate: already done (ticket 1001)",
+        "ignored CONNECTED_TO_AGENT VOICE event",
+        "written (ticket 1001)",
+    ]
 
 
 def test_a_crash_between_the_zendesk_write_and_the_idempotency_record_does_not_write_twice(

@@ -34,6 +34,11 @@ class _NoContext:
         return DEFAULT_IN_PROGRESS_MS
 
 
+def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
+    """A stored result handed back for a repeat: say so, the caller counts duplicates."""
+    return {**(response if isinstance(response, dict) else {}), "replayed": True}
+
+
 class PowertoolsIdempotency:
     def __init__(self, table_name: str, *, key_prefix: str, expires_after_seconds: int) -> None:
         self._table = table_name
@@ -43,6 +48,7 @@ class PowertoolsIdempotency:
             raise_on_no_idempotency_key=True,
             expires_after_seconds=expires_after_seconds,
             lambda_context=_NoContext(),  # type: ignore[arg-type]
+            response_hook=_mark_replayed,
         )
         self._store: DynamoDBPersistenceLayer | None = None
 
@@ -51,6 +57,7 @@ class PowertoolsIdempotency:
             self._config.register_lambda_context(context)
 
     def run(self, key: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """`work()`'s result; a repeat gets the first run's result with `"replayed": True`."""
         if self._store is None:
             self._store = DynamoDBPersistenceLayer(self._table, boto3_client=aws_client("dynamodb", "batch"))
 

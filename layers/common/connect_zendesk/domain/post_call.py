@@ -60,6 +60,9 @@ def process_contact_event_message(message: QueueMessage, services: CallServices)
     logger.append_keys(contact_id=event.contact_id)
     wait_until_settled(event, message, services)
     result = services.idempotency.run(event.contact_id, lambda: update_after_call(event, message, services))
+    if result.get("replayed"):
+        metrics.add_metric(name="PostCallDuplicate", unit=MetricUnit.Count, value=1)
+        return f"duplicate: already done (ticket {result.get('ticketId')})"
     return f"{result.get('note', 'done')} (ticket {result.get('ticketId')})"
 
 
@@ -268,14 +271,17 @@ def _tags(summary: CallSummary, services: CallServices) -> list[str]:
 
 
 def _count(outcome: Outcome, written: NoteWrite) -> None:
+    # Literal metric names: the README and the dashboard are checked against them.
     metrics.add_metric(name="CallsProcessed", unit=MetricUnit.Count, value=1)
-    metric = {
-        Outcome.ESCALATED: "Escalations",
-        Outcome.BOT_RESOLVED_CANDIDATE: "BotResolvedCandidates",
-        Outcome.ABANDONED: "AbandonedContacts",
-    }[outcome]
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
-    note_metric = {"written": "PostCallNoteWritten", "already_written": "PostCallDuplicate"}.get(
-        written.status, "PostCallNoteSkipped"
-    )
-    metrics.add_metric(name=note_metric, unit=MetricUnit.Count, value=1)
+    if outcome is Outcome.ESCALATED:
+        metrics.add_metric(name="Escalations", unit=MetricUnit.Count, value=1)
+    elif outcome is Outcome.BOT_RESOLVED_CANDIDATE:
+        metrics.add_metric(name="BotResolvedCandidates", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="AbandonedContacts", unit=MetricUnit.Count, value=1)
+    if written.status == "written":
+        metrics.add_metric(name="PostCallNoteWritten", unit=MetricUnit.Count, value=1)
+    elif written.status == "already_written":
+        metrics.add_metric(name="PostCallDuplicate", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="PostCallNoteSkipped", unit=MetricUnit.Count, value=1)

@@ -143,7 +143,7 @@ class TextAnalyzer(Protocol):
 
 class IdempotentRunner(Protocol):
     def run(self, key: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run `work` once per key; a repeat returns the first run's result without running it."""
+        """Run `work` once per key; a repeat returns the first run's result (with `"replayed": True`)."""
         ...
 
 

@@ -75,10 +75,10 @@ def write_note_once(request: NoteRequest, services: CallServices) -> NoteWrite:
     follow_up_of: int | None = None
     selected = contact.selected_ticket_id or (contact.handoff.ticket_id if contact.handoff else None)
     if selected is not None:
-        if earlier_attempt and services.zendesk_tickets.has_comment_containing(selected, marker):
-            logger.info("note already on the ticket: not written again", extra={"ticket_id": selected})
-            return NoteWrite("already_written", selected)
         try:
+            if earlier_attempt and services.zendesk_tickets.has_comment_containing(selected, marker):
+                logger.info("note already on the ticket: not written again", extra={"ticket_id": selected})
+                return NoteWrite("already_written", selected)
             services.zendesk_tickets.add_internal_note(
                 selected, request.note.body, tags=request.tags, upload_tokens=uploads.tokens()
             )

@@ -101,8 +101,10 @@ def meter_conversation(
     ]
     if any(newly_recorded):
         metrics.add_metric(name="MeteredConversations", unit=MetricUnit.Count, value=1)
-        name = "AutomatedResolutions" if verdict.verdict == AUTOMATED else "ResolutionsDisqualified"
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        if verdict.verdict == AUTOMATED:
+            metrics.add_metric(name="AutomatedResolutions", unit=MetricUnit.Count, value=1)
+        else:
+            metrics.add_metric(name="ResolutionsDisqualified", unit=MetricUnit.Count, value=1)
     for contact in contacts:
         key = contact.post_call.analytics_key
         document = services.analytics.get(key) if key else None

@@ -8,7 +8,8 @@ that failed (`ReportBatchItemFailures`); Lambda deletes the others. A failure is
 - a permanent error, or a failure on the message's last allowed receive, copies the message to the
   dead-letter queue with the reason as message attributes and logs it, then lets it go. If even that
   copy fails, the message is reported failed and SQS's own redrive policy moves it later.
-Messages left when the invocation runs short of time come back at once, unprocessed.
+Each message gets at most MESSAGE_BUDGET_SECONDS (every Zendesk request is bounded by what is left of
+it); messages left when the invocation runs short of time come back at once, unprocessed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ GiveUp = Callable[[QueueMessage, CallServices, RetryDecision], None]
 LambdaHandler = Callable[[Any, Any], dict[str, list[dict[str, str]]]]
 
 MESSAGE_RESERVE_SECONDS = 15.0  # start a message only with this much of the invocation left
+MESSAGE_BUDGET_SECONDS = 40.0  # a hung Zendesk must not take the whole invocation from the batch
 SAFETY_MARGIN_SECONDS = 3.0  # stop a message's network calls this long before Lambda's timeout
 MAX_REASON_CHARS = 256
 
@@ -96,7 +98,7 @@ def _process(
 ) -> bool:
     """Handle one message; True when Lambda may delete it."""
     logger.append_keys(message_id=message.message_id, receive_count=message.receive_count)
-    deadline = Deadline.after(_seconds_left(context) - SAFETY_MARGIN_SECONDS)
+    deadline = Deadline.after(min(_seconds_left(context) - SAFETY_MARGIN_SECONDS, MESSAGE_BUDGET_SECONDS))
     try:
         with deadline_scope(deadline):
             outcome = logic(message, services)

@@ -71,4 +71,4 @@ def backoff_seconds(receive_count: int, rng: Callable[[], float] = random.random
 
 
 def _bounded(seconds: float) -> int:
-    return max(0, min(math.ceil(seconds), MAX_VISIBILITY_SECONDS))
+    return max(0, min(math.ceil(round(seconds, 6)), MAX_VISIBILITY_SECONDS))
