@@ -187,15 +187,24 @@ def _reset_function_caches() -> None:
 
 
 def sqs_event_source(template: Template, function: str) -> tuple[str, int]:
-    """(queue logical id, batch size) of the function's SQS event in the template."""
+    """(queue logical id, batch size) of the function's SQS event source in the template: a SAM SQS
+    event of the function, or an AWS::Lambda::EventSourceMapping naming it."""
     spec = template.function(function)
-    events = template.resources[spec.logical_id].get("Properties", {}).get("Events", {})
-    for event in events.values():
-        if event.get("Type") == "SQS":
-            queue = event["Properties"]["Queue"]
-            logical_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else str(queue)
-            return logical_id, int(event["Properties"].get("BatchSize", 10))
-    raise KeyError(f"{function} has no SQS event in the template")
+    sources = [
+        (event["Properties"]["Queue"], event["Properties"].get("BatchSize", 10))
+        for event in template.resources[spec.logical_id].get("Properties", {}).get("Events", {}).values()
+        if event.get("Type") == "SQS"
+    ] + [
+        (body["Properties"]["EventSourceArn"], body["Properties"].get("BatchSize", 10))
+        for body in template.resources.values()
+        if body.get("Type") == "AWS::Lambda::EventSourceMapping"
+        and body["Properties"].get("FunctionName")
+        in ({"Ref": spec.logical_id}, {"Fn::GetAtt": [spec.logical_id, "Arn"]})
+    ]
+    for queue, batch_size in sources:
+        if isinstance(queue, dict) and "Fn::GetAtt" in queue:
+            return str(queue["Fn::GetAtt"][0]), int(batch_size)
+    raise KeyError(f"{function} has no SQS event source in the template")
 
 
 def invoke_function(template: Template, function: str, event: Any) -> Any:

@@ -119,15 +119,24 @@ def test_the_queue_fits_the_function_and_hands_over_to_its_dead_letter_queue() -
 
 def test_the_event_source_reports_partial_failures_and_bounds_concurrency() -> None:
     function = props("PostCallUpdateFunction")
-    (event,) = function["Events"].values()
-    assert event["Type"] == "SQS"
-    properties = event["Properties"]
-    assert properties["Queue"] == {"Fn::GetAtt": ["PostCallQueue", "Arn"]}
+    assert "Events" not in function  # an explicit mapping, so the queue permissions stay scoped
+    properties = props("PostCallUpdateEventSource")
+    assert properties["FunctionName"] == {"Ref": "PostCallUpdateFunction"}
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": ["PostCallQueue", "Arn"]}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 1 <= properties["BatchSize"] <= 10
     assert properties["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "PostCallConcurrency"}
     assert function["ReservedConcurrentExecutions"] == {"Ref": "PostCallConcurrency"}
     assert int(DOCUMENT["Parameters"]["PostCallConcurrency"]["MinValue"]) >= 2  # SQS's minimum
+    statements = function["Policies"][0]["Statement"]
+    (consume,) = [s for s in statements if isinstance(s, dict) and s.get("Sid") == "ConsumeContactEvents"]
+    assert set(consume["Action"]) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    }
+    assert consume["Resource"] == {"Fn::GetAtt": ["PostCallQueue", "Arn"]}
 
 
 @pytest.mark.parametrize(
