@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from connect_zendesk_local.analytics_sql import AnalyticsDatabase, download_documents
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
-from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event
+from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event, load_event
 from connect_zendesk_local.stack import LocalStack, function_output_to
 
 FUNCTION_LOG = PROJECT_ROOT / ".local-stack" / "demo-function-logs.jsonl"
@@ -178,6 +178,7 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
     play_lookup(DemoCall(stack, timeline, "+81312345678", language="ja-JP"))
 
     play_after_call(stack, timeline)
+    play_self_service_and_metering(stack, timeline)
 
 
 # ------------------------------------------------------------------------------ after the call
@@ -237,7 +238,87 @@ def play_after_call(stack: LocalStack, timeline: Timeline) -> None:
     print(f"\n  Analytics record s3://{bucket}/{key}", file=timeline.out)
     for name in sorted(document):
         print(f"      {name}: {json.dumps(document[name], ensure_ascii=False)}", file=timeline.out)
-    _athena_equivalent(stack, timeline, bucket)
+
+
+def play_self_service_and_metering(stack: LocalStack, timeline: Timeline) -> None:
+    """A bot-resolved call, then the metering run after the 72-hour window: an automated resolution."""
+    timeline.heading("Call 7 · Carlos asks the bot about his order ticket, gets the answer, hangs up")
+    timeline.restart()
+    call = DemoCall(stack, timeline, "(415) 555-0134")
+    _, tickets = play_lookup(call)
+    ticket_id = int(tickets["ticketId"])
+    started = datetime.now(UTC) - timedelta(seconds=95)
+    _store_self_service(stack, call.contact_id, ticket_id, started)
+    timeline.line(
+        "Bot",
+        f'"Ticket {ticket_id} is open; a replacement lamp ships tomorrow." (CheckTicketStatus fulfilled)',
+    )
+    detail, resources = disconnected_event(
+        call.contact_id, started=started, ended=datetime.now(UTC), agent=False
+    )
+    stack.put_contact_event(detail, resources)
+    timeline.line("Connect", "contact event DISCONNECTED → EventBridge rule → SQS")
+    with function_output_to(timeline.function_log):
+        stack.sqs_poller("post_call_update").drain()
+    outcome = contact_record(stack, call.contact_id)["outcome"]
+    assert stack.zendesk is not None
+    tags = stack.zendesk.store.get_ticket(ticket_id)["tags"]  # type: ignore[index]
+    timeline.line("Lambda", f"← outcome {outcome}; ticket {ticket_id} tagged {', '.join(tags)}")
+
+    # Imported here, as stack.py does: the package reads its environment when first imported.
+    from connect_zendesk.call_services import CallServices  # noqa: PLC0415
+    from connect_zendesk.services import use_services  # noqa: PLC0415
+    from connect_zendesk.settings import Settings  # noqa: PLC0415
+
+    timeline.heading("72 hours later · the scheduled metering run")
+    timeline.note("(the clock moved forward 73 h for this run; Carlos did not call again)")
+    settings = Settings.from_env(stack.template.function("resolution_metering").environment)
+    later = CallServices(settings, clock=lambda: time.time() + 73 * 3600)
+    with use_services(later), function_output_to(timeline.function_log):
+        report = stack.invoke("resolution_metering", load_event("resolution_metering/scheduled.json"))
+    timeline.line(
+        "Lambda",
+        f"← resolution_metering: {report['automated']} automated resolution(s), "
+        f"{report['disqualified']} disqualified",
+    )
+    resolution = contact_record(stack, call.contact_id)["resolution"]
+    timeline.note(
+        f"contact {call.contact_id}: resolution {resolution['verdict']['S']} ({resolution['reason']['S']})"
+    )
+    tags = stack.zendesk.store.get_ticket(ticket_id)["tags"]  # type: ignore[index]
+    timeline.note(f"ticket {ticket_id} tags: {', '.join(tags)}")
+    _athena_equivalent(stack, timeline, stack.template.physical["AnalyticsBucket"].ref)
+
+
+def _store_self_service(stack: LocalStack, contact_id: str, ticket_id: int, started: datetime) -> None:
+    """What the bot stores for a self-service call (docs/data-model.md)."""
+    turns = [
+        (5, "caller", "what's happening with my broken lamp", "CheckTicketStatus"),
+        (8, "bot", f"Ticket {ticket_id} is open; a replacement lamp ships tomorrow.", "CheckTicketStatus"),
+        (14, "caller", "great, thanks", ""),
+    ]
+    stack.client("dynamodb").update_item(
+        TableName=stack.template.physical["ContactsTable"].ref,
+        Key={"contactId": {"S": contact_id}},
+        UpdateExpression="SET selectedTicketId = :ticket, fulfilledIntents = :intents, conversation = :turns",
+        ExpressionAttributeValues={
+            ":ticket": {"N": str(ticket_id)},
+            ":intents": {"SS": ["CheckTicketStatus"]},
+            ":turns": {
+                "L": [
+                    {
+                        "M": {
+                            "at": {"S": (started + timedelta(seconds=offset)).isoformat(timespec="seconds")},
+                            "role": {"S": role},
+                            "text": {"S": text},
+                            "intent": {"S": intent},
+                        }
+                    }
+                    for offset, role, text, intent in turns
+                ]
+            },
+        },
+    )
 
 
 def _store_what_the_call_produced(

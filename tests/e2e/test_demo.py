@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -37,7 +38,14 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "Analytics record s3://connect-zendesk-local-analyticsbucket/calls/dt=" in after_call
     assert 'outcome: "escalated"' in after_call
     assert "phrase_view        printer (0.99), paper jam (0.97), rear tray (0.93)" in after_call
-    assert "automated_resolution_rate  " in after_call
+    # a bot-resolved call becomes an automated resolution when the metering runs after its window
+    assert "← outcome bot_resolved_candidate; ticket 1006 tagged connect_call, bot_resolved" in after_call
+    assert "← resolution_metering: 1 automated resolution(s), 0 disqualified" in after_call
+    assert "ticket 1006 tags: connect_call, bot_resolved, automated_resolution" in after_call
+    # (one row per day: near midnight the two calls may fall on two days)
+    assert re.search(
+        r"automated_resolution_rate  \d{4}-\d\d-\d\d · .*1 bot-resolved, 1 automated", after_call
+    )
     assert '"message":"post-call update done"' in functions.getvalue()
     assert "It's printing again" not in functions.getvalue()  # transcript text is never logged
     # the functions' JSON logs went to their own stream, with the caller's number masked
@@ -56,6 +64,6 @@ def test_make_demo_entry_point_runs_from_a_shell() -> None:
         env=env,
         check=True,
     )
-    assert "Call 6" in result.stdout
+    assert "72 hours later" in result.stdout
     assert "Local stack stopped." in result.stdout
     assert FUNCTION_LOG.exists()

@@ -287,3 +287,27 @@ def test_writer_turns_rate_limits_and_broken_bodies_into_typed_errors(
         writer.upload(NoteAttachment("c.txt", b"x", "text/plain"))
     with pytest.raises(ZendeskBadResponse):
         writer.create_end_user("Caller", "+12125550101")
+
+
+def test_make_invoke_runs_the_metering_function_on_its_sample_event() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "connect_zendesk_local.invoke",
+            "resolution_metering",
+            "events/resolution_metering/scheduled.json",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout) == {
+        "due": 0,
+        "automated": 0,
+        "disqualified": 0,
+        "errors": 0,
+        "reasons": {},
+    }
