@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from connect_zendesk.call_services import CallServices, call_services_for
 from connect_zendesk.observability import logger, metrics, traced
 from connect_zendesk.settings import ConfigurationError, Settings, get_settings
@@ -31,6 +33,7 @@ def scheduled_handler(step: str, logic: StepLogic, *, required_env: frozenset[st
     def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_dimension(name="step", value=step)
         logger.append_keys(step=step)
+        metrics.add_metric(name="ScheduledRuns", unit=MetricUnit.Count, value=1)
         if settings is None:
             raise ConfigurationError(f"{step} is misconfigured: see the cold-start log")
         return logic(call_services_for(settings))

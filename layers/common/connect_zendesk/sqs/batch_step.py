@@ -54,6 +54,11 @@ def sqs_batch_handler(
         metrics.add_dimension(name="step", value=step)
         logger.append_keys(step=step)
         records = event.get("Records") if isinstance(event, dict) else None
+        metrics.add_metric(
+            name="MessagesReceived",
+            unit=MetricUnit.Count,
+            value=len(records) if isinstance(records, list) else 0,
+        )
         if not isinstance(records, list):
             logger.error("rejected event: not an SQS batch (no Records list)")
             return {"batchItemFailures": []}
