@@ -6,7 +6,7 @@ import sys
 
 from connect_zendesk_local.stack import LocalStack
 
-from bench import bot_latency, cold_init, flow_latency, kvs_media, realtime
+from bench import bot_latency, cold_init, flow_latency, kvs_media, post_call, realtime
 from bench.report import print_and_save
 
 
@@ -20,6 +20,8 @@ def main() -> int:
         rows += bot_latency.run(stack)
         print("agent side panel: consumer throughput and record-to-panel delay ...", flush=True)
         rows += realtime.run(stack)
+        print("after the call on the local stack ...", flush=True)
+        rows += post_call.run(stack)
     print("KVS media reader (CPU time and memory) ...", flush=True)
     rows += kvs_media.run()
     return 0 if print_and_save(rows) else 1

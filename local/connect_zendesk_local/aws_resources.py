@@ -26,6 +26,7 @@ _ORDER = [
     "AWS::Kinesis::Stream",
     "AWS::SQS::Queue",
     "AWS::ApiGatewayV2::Api",
+    "AWS::S3::Bucket",
 ]
 _NAMES_ONLY = {"AWS::Serverless::Function"}
 
@@ -123,15 +124,30 @@ def provision_function(
 def provision_queue(
     template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
 ) -> PhysicalResource:
+    """An SQS queue with the template's timeouts, retention, encryption and redrive (moto applies it)."""
     sqs = client("sqs")
     name = str(props.get("QueueName") or local_name(template, logical_id))
     attributes: dict[str, str] = {
         key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
-        for key in ("MessageRetentionPeriod", "VisibilityTimeout", "SqsManagedSseEnabled", "DelaySeconds")
+        for key in (
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "ReceiveMessageWaitTimeSeconds",
+            "SqsManagedSseEnabled",
+        )
         if key in props
     }
-    if "RedrivePolicy" in props:
-        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    redrive = props.get("RedrivePolicy")
+    if isinstance(redrive, str):
+        redrive = json.loads(redrive)
+    if redrive:
+        attributes["RedrivePolicy"] = json.dumps(
+            {
+                "deadLetterTargetArn": redrive["deadLetterTargetArn"],
+                "maxReceiveCount": int(redrive["maxReceiveCount"]),
+            }
+        )
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return PhysicalResource(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
@@ -165,9 +181,54 @@ def provision_stage(
 def provision_bucket(
     template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
 ) -> PhysicalResource:
+    s3 = client("s3")
     name = str(props.get("BucketName") or local_name(template, logical_id)).lower()
-    client("s3").create_bucket(Bucket=name)
-    return PhysicalResource(ref=name, attributes={"Arn": f"arn:aws:s3:::{name}"})
+    s3.create_bucket(Bucket=name)
+    rules = props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+    if (
+        rules
+    ):  # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                    | ({"BucketKeyEnabled": bool(r["BucketKeyEnabled"])} if "BucketKeyEnabled" in r else {})
+                    for r in rules
+                ]
+            },
+        )
+    if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return PhysicalResource(
+        ref=name, attributes={"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
+    )
+
+
+def provision_rule(
+    template: Template, logical_id: str, props: dict[str, Any], client: Callable[[str], Any]
+) -> PhysicalResource:
+    """An EventBridge rule on the default bus with its targets: moto routes matching put_events to them."""
+    events = client("events")
+    name = str(props.get("Name") or local_name(template, logical_id))
+    request: dict[str, Any] = {"Name": name, "State": str(props.get("State", "ENABLED"))}
+    if "EventPattern" in props:
+        pattern = props["EventPattern"]
+        request["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    if "ScheduleExpression" in props:
+        request["ScheduleExpression"] = props["ScheduleExpression"]
+    arn = events.put_rule(**request)["RuleArn"]
+    targets = [
+        {
+            key: target[key]
+            for key in ("Id", "Arn", "Input", "InputPath", "RetryPolicy", "DeadLetterConfig")
+            if key in target
+        }
+        for target in props.get("Targets", [])
+    ]
+    if targets:
+        events.put_targets(Rule=name, Targets=targets)
+    return PhysicalResource(ref=name, attributes={"Arn": arn})
 
 
 PROVISIONERS: dict[str, Provisioner] = {
@@ -180,6 +241,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::Logs::LogGroup": provision_log_group,
     "AWS::S3::Bucket": provision_bucket,
     "AWS::Serverless::Function": provision_function,
+    "AWS::Events::Rule": provision_rule,
 }
 
 
@@ -195,12 +257,24 @@ def provision(
     secret_values = secret_values or {}
     ordered = _ORDER + [t for t in PROVISIONERS if t not in _ORDER]
     for resource_type in ordered:
-        for logical_id in template.resources_of_type(resource_type):
-            if logical_id in template.physical:
-                continue
-            # Functions refer to each other (and to themselves through policies): their properties
-            # are resolved when they are invoked, not here.
-            props = {} if resource_type in _NAMES_ONLY else template.properties(logical_id)
-            if logical_id in secret_values:
-                props["SecretString"] = json.dumps(secret_values[logical_id])
-            template.physical[logical_id] = PROVISIONERS[resource_type](template, logical_id, props, client)
+        pending = [i for i in template.resources_of_type(resource_type) if i not in template.physical]
+        while pending:
+            # Resources of one type may refer to each other (a queue to its dead-letter queue):
+            # create those whose references resolve, then the rest. Functions refer to each other
+            # (and to themselves through policies): their properties resolve when they are invoked.
+            ready = []
+            for logical_id in pending:
+                try:
+                    props = {} if resource_type in _NAMES_ONLY else template.properties(logical_id)
+                except KeyError:
+                    continue
+                ready.append((logical_id, props))
+            if not ready:
+                template.properties(pending[0])  # raises the KeyError that names the missing reference
+            for logical_id, props in ready:
+                if logical_id in secret_values:
+                    props["SecretString"] = json.dumps(secret_values[logical_id])
+                template.physical[logical_id] = PROVISIONERS[resource_type](
+                    template, logical_id, props, client
+                )
+                pending.remove(logical_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
@@ -34,3 +35,38 @@ def contact_flow_event(
     data["CustomerEndpoint"] = None if address is None else {"Address": address, "Type": "TELEPHONE_NUMBER"}
     event["Details"]["Parameters"] = parameters or {}
     return event
+
+
+def disconnected_event(
+    contact_id: str,
+    *,
+    started: datetime,
+    ended: datetime,
+    agent: bool = True,
+    instance_arn: str = "",
+) -> tuple[dict[str, Any], list[str]]:
+    """(detail, resources) of a DISCONNECTED contact event: the after-agent sample with this contact's
+    id and times. Without `agent` the agent (and queue) info are dropped, as for a self-service call."""
+    record = load_event("post_call_update/disconnected_after_agent.json")["Records"][0]
+    envelope = json.loads(record["body"])
+    detail: dict[str, Any] = envelope["detail"]
+    instance_arn = instance_arn or detail["instanceArn"]
+    detail.update(
+        contactId=contact_id,
+        initialContactId=contact_id,
+        instanceArn=instance_arn,
+        initiationTimestamp=_stamp(started),
+        connectedToSystemTimestamp=_stamp(started + timedelta(seconds=1)),
+        disconnectTimestamp=_stamp(ended),
+    )
+    if agent:
+        detail["agentInfo"]["connectedToAgentTimestamp"] = _stamp(started + timedelta(seconds=90))
+        detail["queueInfo"]["enqueueTimestamp"] = _stamp(started + timedelta(seconds=70))
+    else:
+        detail.pop("agentInfo")
+        detail.pop("queueInfo")
+    return detail, [instance_arn, f"{instance_arn}/contact/{contact_id}"]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from connect_zendesk.pii import mask_phone
 
+from connect_zendesk_local.analytics_sql import AnalyticsDatabase, download_documents
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
-from connect_zendesk_local.connect_events import contact_flow_event, load_event
+from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event, load_event
 from connect_zendesk_local.contact_lens_events import call_records
 from connect_zendesk_local.kvs_fixtures import missing_media_tools
 from connect_zendesk_local.lex_conversation import BotTurn, LexConversation
@@ -185,6 +189,8 @@ def _play(stack: LocalStack, timeline: Timeline) -> None:
 
     play_self_service(stack, timeline)
     play_kvs_transcript(stack, timeline)
+    play_after_call(stack, timeline)
+    play_self_service_and_metering(stack, timeline)
 
 
 # ---------------------------------------------------------------------------- the self-service bot
@@ -411,6 +417,240 @@ class _PanelView:
             line("Panel", f"← transcript {message['transcriptStatus']}")
         elif kind == "note":
             line("Panel", f'← note saved "{message["text"]}"')
+
+
+# ------------------------------------------------------------------------------ after the call
+# What the later steps of a call store (docs/data-model.md): the IVR's ticket confirmation, Contact
+# Lens segments with their sentiment, categories and summary, the sentiment step's key phrases, the
+# agent's note. The demo writes them as those steps would, so the after-call step has a whole call.
+DEMO_TRANSCRIPT = [
+    ("CUSTOMER", "NEGATIVE", "Hi, my printer shows offline again and I have a deadline today."),
+    ("AGENT", "NEUTRAL", "Sorry about that. I can see ticket 1001. Is it the office printer?"),
+    ("CUSTOMER", "NEUTRAL", "Yes, the one on the second floor. It says paper jam but nothing is stuck."),
+    ("AGENT", "POSITIVE", "Please open the rear tray, close it, and hold the reset button for five seconds."),
+    ("CUSTOMER", "POSITIVE", "It's printing again. Thank you, that was quick!"),
+]
+CALL_SECONDS = 372
+
+
+def play_after_call(stack: LocalStack, timeline: Timeline) -> None:
+    """A call ends: EventBridge → SQS → post_call_update writes the note once; analytics and Athena."""
+    timeline.heading("Call 9 · Jane calls about her printer, talks to an agent, hangs up")
+    timeline.restart()
+    call = DemoCall(stack, timeline, "+14155552671")
+    _, tickets = play_lookup(call)
+    ticket_id = int(tickets["ticketId"])
+    timeline.line("Caller", f"presses 1: the call is about ticket {ticket_id}")
+    ended = datetime.now(UTC)
+    _store_what_the_call_produced(stack, call.contact_id, ticket_id, ended - timedelta(seconds=CALL_SECONDS))
+    timeline.note("(transcript, sentiment, agent note stored as the real-time steps store them)")
+
+    detail, resources = disconnected_event(
+        call.contact_id, started=ended - timedelta(seconds=CALL_SECONDS), ended=ended
+    )
+    for _ in range(2):  # contact events are delivered at least once: here, twice
+        stack.put_contact_event(detail, resources)
+    timeline.line("Connect", "contact event DISCONNECTED → EventBridge rule → SQS (delivered twice)")
+    with function_output_to(timeline.function_log):
+        results = stack.sqs_poller("post_call_update").drain()
+    received = sum(r.received for r in results)
+    failed = sum(len(r.failed) for r in results)
+    timeline.line(
+        "SQS", f"→ post_call_update: {received} message(s) in {len(results)} batch(es), {failed} failed"
+    )
+    assert stack.zendesk is not None
+    notes = [c for c in stack.zendesk.store.get_comments(ticket_id) if call.contact_id in (c["body"] or "")]
+    timeline.line(
+        "Zendesk",
+        f"ticket {ticket_id}: {len(notes)} internal note from this call (public: {notes[-1]['public']})",
+    )
+    timeline.note(f"ticket tags: {', '.join(stack.zendesk.store.get_ticket(ticket_id)['tags'])}")  # type: ignore[index]
+    print("", file=timeline.out)
+    for line in notes[-1]["body"].splitlines():
+        print(f"      │ {line}", file=timeline.out)
+
+    bucket = stack.template.physical["AnalyticsBucket"].ref
+    record = contact_record(stack, call.contact_id)
+    key = record["postCall"]["analyticsKey"]["S"]
+    document = json.loads(stack.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    print(f"\n  Analytics record s3://{bucket}/{key}", file=timeline.out)
+    for name in sorted(document):
+        print(f"      {name}: {json.dumps(document[name], ensure_ascii=False)}", file=timeline.out)
+
+
+def play_self_service_and_metering(stack: LocalStack, timeline: Timeline) -> None:
+    """A bot-resolved call, then the metering run after the 72-hour window: an automated resolution."""
+    timeline.heading("Call 10 · Carlos asks the bot about his order ticket, gets the answer, hangs up")
+    timeline.restart()
+    call = DemoCall(stack, timeline, "(415) 555-0134")
+    _, tickets = play_lookup(call)
+    ticket_id = int(tickets["ticketId"])
+    started = datetime.now(UTC) - timedelta(seconds=95)
+    _store_self_service(stack, call.contact_id, ticket_id, started)
+    timeline.line(
+        "Bot",
+        f'"Ticket {ticket_id} is open; a replacement lamp ships tomorrow." (CheckTicketStatus fulfilled)',
+    )
+    detail, resources = disconnected_event(
+        call.contact_id, started=started, ended=datetime.now(UTC), agent=False
+    )
+    stack.put_contact_event(detail, resources)
+    timeline.line("Connect", "contact event DISCONNECTED → EventBridge rule → SQS")
+    with function_output_to(timeline.function_log):
+        stack.sqs_poller("post_call_update").drain()
+    outcome = contact_record(stack, call.contact_id)["outcome"]
+    assert stack.zendesk is not None
+    tags = stack.zendesk.store.get_ticket(ticket_id)["tags"]  # type: ignore[index]
+    timeline.line("Lambda", f"← outcome {outcome}; ticket {ticket_id} tagged {', '.join(tags)}")
+
+    # Imported here, as stack.py does: the package reads its environment when first imported.
+    from connect_zendesk.call_services import CallServices  # noqa: PLC0415
+    from connect_zendesk.services import use_services  # noqa: PLC0415
+    from connect_zendesk.settings import Settings  # noqa: PLC0415
+
+    timeline.heading("72 hours later · the scheduled metering run")
+    timeline.note("(the clock moved forward 73 h for this run; Carlos did not call again)")
+    settings = Settings.from_env(stack.template.function("resolution_metering").environment)
+    later = CallServices(settings, clock=lambda: time.time() + 73 * 3600)
+    with use_services(later), function_output_to(timeline.function_log):
+        report = stack.invoke("resolution_metering", load_event("resolution_metering/scheduled.json"))
+    timeline.line(
+        "Lambda",
+        f"← resolution_metering: {report['automated']} automated resolution(s), "
+        f"{report['disqualified']} disqualified",
+    )
+    resolution = contact_record(stack, call.contact_id)["resolution"]
+    timeline.note(
+        f"contact {call.contact_id}: resolution {resolution['verdict']['S']} ({resolution['reason']['S']})"
+    )
+    tags = stack.zendesk.store.get_ticket(ticket_id)["tags"]  # type: ignore[index]
+    timeline.note(f"ticket {ticket_id} tags: {', '.join(tags)}")
+    _athena_equivalent(stack, timeline, stack.template.physical["AnalyticsBucket"].ref)
+
+
+def _store_self_service(stack: LocalStack, contact_id: str, ticket_id: int, started: datetime) -> None:
+    """What the bot stores for a self-service call (docs/data-model.md)."""
+    turns = [
+        (5, "caller", "what's happening with my broken lamp", "CheckTicketStatus"),
+        (8, "bot", f"Ticket {ticket_id} is open; a replacement lamp ships tomorrow.", "CheckTicketStatus"),
+        (14, "caller", "great, thanks", ""),
+    ]
+    stack.client("dynamodb").update_item(
+        TableName=stack.template.physical["ContactsTable"].ref,
+        Key={"contactId": {"S": contact_id}},
+        UpdateExpression="SET selectedTicketId = :ticket, fulfilledIntents = :intents, conversation = :turns",
+        ExpressionAttributeValues={
+            ":ticket": {"N": str(ticket_id)},
+            ":intents": {"SS": ["CheckTicketStatus"]},
+            ":turns": {
+                "L": [
+                    {
+                        "M": {
+                            "at": {"S": (started + timedelta(seconds=offset)).isoformat(timespec="seconds")},
+                            "role": {"S": role},
+                            "text": {"S": text},
+                            "intent": {"S": intent},
+                        }
+                    }
+                    for offset, role, text, intent in turns
+                ]
+            },
+        },
+    )
+
+
+def _store_what_the_call_produced(
+    stack: LocalStack, contact_id: str, ticket_id: int, started: datetime
+) -> None:
+    dynamodb = stack.client("dynamodb")
+    contacts = stack.template.physical["ContactsTable"].ref
+    dynamodb.update_item(
+        TableName=contacts,
+        Key={"contactId": {"S": contact_id}},
+        UpdateExpression=(
+            "SET selectedTicketId = :ticket, transcriptStatus = :done, categories = :categories, "
+            "postContactSummary = :summary, keyPhrases = :phrases, agentNotes = :notes"
+        ),
+        ExpressionAttributeValues={
+            ":ticket": {"N": str(ticket_id)},
+            ":done": {"S": "COMPLETED"},
+            ":categories": {"SS": ["Hardware", "Resolved on first call"]},
+            ":summary": {
+                "S": "Printer offline with a false paper-jam alert; a tray and reset cycle fixed it."
+            },
+            ":phrases": {
+                "L": [
+                    {"M": {"text": {"S": text}, "score": {"N": score}, "count": {"N": count}}}
+                    for text, score, count in (
+                        ("printer", "0.99", "2"),
+                        ("paper jam", "0.97", "1"),
+                        ("rear tray", "0.93", "1"),
+                    )
+                ]
+            },
+            ":notes": {
+                "L": [
+                    {
+                        "M": {
+                            "at": {"S": (started + timedelta(seconds=300)).isoformat(timespec="seconds")},
+                            "agentId": {"S": "alex.agent"},
+                            "text": {"S": "Tray/reset cycle fixed it. If it recurs, replace the fuser."},
+                        }
+                    }
+                ]
+            },
+        },
+    )
+    transcripts = stack.template.physical["TranscriptsTable"].ref
+    for index, (speaker, sentiment, text) in enumerate(DEMO_TRANSCRIPT):
+        begin = 95_000 + index * 9_000
+        dynamodb.put_item(
+            TableName=transcripts,
+            Item={
+                "contactId": {"S": contact_id},
+                "position": {"S": f"{begin:010d}#demo-{index}"},
+                "segmentId": {"S": f"demo-{index}"},
+                "speaker": {"S": speaker},
+                "text": {"S": text},
+                "beginOffsetMs": {"N": str(begin)},
+                "endOffsetMs": {"N": str(begin + 8_000)},
+                "language": {"S": "en-US"},
+                "source": {"S": "contact_lens"},
+                "sentiment": {"S": sentiment},
+                "sentimentSource": {"S": "contact_lens"},
+            },
+        )
+
+
+def _athena_equivalent(stack: LocalStack, timeline: Timeline, bucket: str) -> None:
+    """The named queries of the template, run with DuckDB over the bucket's documents."""
+    with tempfile.TemporaryDirectory() as folder:
+        download_documents(stack.client("s3"), bucket, Path(folder))
+        database = AnalyticsDatabase(Path(folder), stack.template)
+        try:
+            database.run("phrase_view")
+            phrases = database.execute("SELECT phrase, score FROM phrase_view ORDER BY score DESC")
+            sentiment = database.run("sentiment_by_day")
+            rates = database.run("automated_resolution_rate")
+        finally:
+            database.close()
+    print("\n  Athena named queries, run with DuckDB over the analytics bucket", file=timeline.out)
+    print(
+        "      phrase_view        " + ", ".join(f"{p['phrase']} ({p['score']})" for p in phrases),
+        file=timeline.out,
+    )
+    for row in sentiment:
+        print(
+            f"      sentiment_by_day   {row['dt']} · {row['customer_sentiment']} · {row['calls']} call(s)",
+            file=timeline.out,
+        )
+    for row in rates:
+        print(
+            f"      automated_resolution_rate  {row['dt']} · {row['conversations']} conversation(s), "
+            f"{row['escalated']} escalated, {row['bot_resolved']} bot-resolved, "
+            f"{row['automated_resolutions']} automated",
+            file=timeline.out,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,7 @@ from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.kvs_local import LocalKvs
 from connect_zendesk_local.lambda_context import LocalLambdaContext
 from connect_zendesk_local.self_service_seed import seed_self_service
+from connect_zendesk_local.sqs_poller import SqsPoller
 from connect_zendesk_local.websocket_gateway import WebSocketGateway, socket_api_from_template
 from connect_zendesk_local.zendesk_emulator import FaultConfig, ZendeskEmulator
 
@@ -51,6 +52,10 @@ LOCAL_PARAMETERS = {
     "ZendeskEmail": ZENDESK_EMAIL,
     "Environment": "dev",
     "SentimentBackend": "local",  # moto's Comprehend answers canned values
+    # The note links to the contact in the Connect admin website of this (made-up) instance.
+    "ConnectAccessUrl": "https://demo.my.connect.aws",
+    # moto does not implement Comprehend entity detection (see README, "Local stack").
+    "AnalyzeEntities": "false",
 }
 
 
@@ -222,6 +227,34 @@ class LocalStack:
     def invoke(self, function: str, event: Any) -> Any:
         return invoke_function(self.template, function, event)
 
+    def sqs_poller(self, function: str) -> SqsPoller:
+        """Lambda's SQS event source mapping for `function`, as the template declares it."""
+        queue_id, batch_size = sqs_event_source(self.template, function)
+        queue = self.template.physical[queue_id]
+        return SqsPoller(
+            self.client("sqs"),
+            queue.ref,
+            queue.attributes["Arn"],
+            lambda event: self.invoke(function, event),
+            batch_size=batch_size,
+            region=REGION,
+        )
+
+    def put_contact_event(self, detail: dict[str, Any], resources: list[str] | None = None) -> None:
+        """What Amazon Connect does when a contact changes: an event on the default EventBridge bus."""
+        answer = self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "aws.connect",
+                    "DetailType": "Amazon Connect Contact Event",
+                    "Detail": json.dumps(detail),
+                    "Resources": resources or [],
+                }
+            ]
+        )
+        if answer.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge refused the event: {answer['Entries']}")
+
     def save_state(self, path: Path = STATE_FILE) -> None:
         assert self.zendesk is not None
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +281,27 @@ def _reset_function_caches() -> None:
 
 
 _invocations = threading.RLock()
+
+
+def sqs_event_source(template: Template, function: str) -> tuple[str, int]:
+    """(queue logical id, batch size) of the function's SQS event source in the template: a SAM SQS
+    event of the function, or an AWS::Lambda::EventSourceMapping naming it."""
+    spec = template.function(function)
+    sources = [
+        (event["Properties"]["Queue"], event["Properties"].get("BatchSize", 10))
+        for event in template.resources[spec.logical_id].get("Properties", {}).get("Events", {}).values()
+        if event.get("Type") == "SQS"
+    ] + [
+        (body["Properties"]["EventSourceArn"], body["Properties"].get("BatchSize", 10))
+        for body in template.resources.values()
+        if body.get("Type") == "AWS::Lambda::EventSourceMapping"
+        and body["Properties"].get("FunctionName")
+        in ({"Ref": spec.logical_id}, {"Fn::GetAtt": [spec.logical_id, "Arn"]})
+    ]
+    for queue, batch_size in sources:
+        if isinstance(queue, dict) and "Fn::GetAtt" in queue:
+            return str(queue["Fn::GetAtt"][0]), int(batch_size)
+    raise KeyError(f"{function} has no SQS event source in the template")
 
 
 def invoke_function(template: Template, function: str, event: Any) -> Any:

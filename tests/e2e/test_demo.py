@@ -37,10 +37,33 @@ def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None
     assert "1 agent note(s)" in timeline
     # the KVS audio path transcribes the demo call (where espeak-ng and ffmpeg are installed)
     if not missing_media_tools():
-        assert "Call 6" in timeline
+        assert "Call 8" in timeline
         assert "kvs_transcriber: 15 KVS fragments" in timeline
         assert "AGENT      0.4- 3.1 s" in timeline
         assert "Hi, my printer went offline again this morning." in timeline
+    # the last call ends: one internal note despite the event arriving twice, its analytics, the queries
+    after_call = timeline.split("Call 9 ·")[1]
+    assert "→ post_call_update: 2 message(s)" in after_call
+    assert "ticket 1001: 1 internal note from this call (public: False)" in after_call
+    assert "│ Outcome: handled by an agent" in after_call
+    assert "│ [02:11] Customer: It's printing again. Thank you, that was quick!" in after_call
+    assert "│ Recording and contact details: https://demo.my.connect.aws/contact-trace-records/details/" in (
+        after_call
+    )
+    assert "Analytics record s3://connect-zendesk-local-analyticsbucket/calls/dt=" in after_call
+    assert 'outcome: "escalated"' in after_call
+    # key phrases of the call, as the sentiment step found them in its transcript
+    assert re.search(r"phrase_view        .*rear tray \(\d", after_call)
+    # a bot-resolved call becomes an automated resolution when the metering runs after its window
+    assert "← outcome bot_resolved_candidate; ticket 1006 tagged connect_call, bot_resolved" in after_call
+    assert "← resolution_metering: 1 automated resolution(s), 0 disqualified" in after_call
+    assert "ticket 1006 tags: connect_call, bot_resolved, automated_resolution" in after_call
+    # (one row per day: near midnight the two calls may fall on two days)
+    assert re.search(
+        r"automated_resolution_rate  \d{4}-\d\d-\d\d · .*1 bot-resolved, 1 automated", after_call
+    )
+    assert '"message":"post-call update done"' in functions.getvalue()
+    assert "It's printing again" not in functions.getvalue()  # transcript text is never logged
     # the functions' JSON logs went to their own stream, with the caller's number masked
     assert '"message":"flow step answered"' in functions.getvalue()
     assert "+14155552671" not in functions.getvalue()
@@ -58,7 +81,7 @@ def test_make_demo_entry_point_runs_from_a_shell() -> None:
         env=env,
         check=True,
     )
-    assert "Call 5" in result.stdout
+    assert "72 hours later" in result.stdout
     assert "Local stack stopped." in result.stdout
     assert FUNCTION_LOG.exists()
 

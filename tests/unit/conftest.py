@@ -9,6 +9,8 @@ from connect_zendesk.realtime.wiring import RealtimeServices, use_realtime_servi
 from connect_zendesk.services import Services
 from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import Template
+from post_call_doubles import FakeTicket, FakeZendeskTickets
+from post_call_rig import PostCallRig
 from realtime_doubles import FakeGateway
 from unit_doubles import AGENT, CARLOS, JANE, NOW, FakeZendesk, ticket
 
@@ -62,3 +64,32 @@ def realtime(realtime_env: dict[str, str], gateway: FakeGateway) -> Iterator[Rea
     services.__dict__["gateway"] = gateway
     with use_realtime_services(services):
         yield services
+
+
+# ---------------------------------------------------------------- after the call (post_call_update, metering)
+@pytest.fixture
+def post_call_env(aws: Template, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The post_call_update function's template environment, applied to this process."""
+    env = aws.function("post_call_update").environment
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def zendesk_tickets() -> FakeZendeskTickets:
+    return FakeZendeskTickets(
+        [
+            FakeTicket(1001, JANE.id, "Printer offline"),
+            FakeTicket(1004, JANE.id, "Old problem", status="closed"),
+        ]
+    )
+
+
+@pytest.fixture
+def rig(
+    post_call_env: dict[str, str], aws: Template, zendesk: FakeZendesk, zendesk_tickets: FakeZendeskTickets
+) -> Iterator[PostCallRig]:
+    """The post-call function on moto (tables, queues, bucket from template.yaml) with a fake Zendesk."""
+    with PostCallRig(aws, post_call_env, zendesk, zendesk_tickets) as running:
+        yield running

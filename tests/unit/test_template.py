@@ -51,6 +51,9 @@ NO_RESOURCE_LEVEL_ACTIONS = frozenset(
         "transcribe:StartStreamTranscription",
     }
 )
+# The post-call detection actions take no resource ARNs either; their statement must also be narrowed
+# by a Condition (the Region), since it reads whole call transcripts.
+ACTIONS_WITHOUT_RESOURCES = frozenset({"comprehend:DetectPiiEntities", "comprehend:DetectEntities"})
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -268,7 +271,10 @@ def test_function_policy_statements_name_actions_and_resources(logical_id: str) 
         assert resources, f"{label} has no Resource"
         if "*" in resources:
             actions = set(items(statement.get("Action")))
-            if not actions <= NO_RESOURCE_LEVEL_ACTIONS:
+            if actions <= ACTIONS_WITHOUT_RESOURCES:
+                assert resources == ["*"], f"{label}: these actions take no resource ARNs"
+                assert statement.get("Condition"), f"{label}: narrow the '*' resource by a Condition"
+            elif not actions <= NO_RESOURCE_LEVEL_ACTIONS:
                 assert_resourceless_publish_is_fenced(logical_id, statement, label)
 
 

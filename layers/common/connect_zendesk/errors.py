@@ -61,3 +61,9 @@ class ZendeskBadResponse(ZendeskError):
     """A 2xx whose body is not what the API documents (truncated JSON, missing fields)."""
 
     error_type = "ZendeskBadResponse"
+
+
+class AnalysisUnavailable(ServiceError):
+    """Text analysis (Comprehend) failed or timed out: worth retrying later."""
+
+    error_type = "AnalysisUnavailable"

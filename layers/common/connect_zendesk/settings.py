@@ -22,6 +22,8 @@ _REGION = re.compile(r"^[A-Z]{2}$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _SENDER_ID = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")
 _TRUE, _FALSE = frozenset({"true", "yes", "1", "on"}), frozenset({"false", "no", "0", "off"})
+_TAG = re.compile(r"^[a-z0-9][a-z0-9_:./-]{0,79}$")
+_ACCESS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/-]*)?$")
 
 
 class ConfigurationError(ValueError):
@@ -88,6 +90,8 @@ class Settings:
     sms: SmsSettings = field(default_factory=SmsSettings)
     max_bot_fallbacks: int = 2
     self_service_retention_days: int = 30
+    post_call: PostCallSettings = field(default_factory=lambda: PostCallSettings())  # noqa: PLW0108 - defined below
+    metering: MeteringSettings = field(default_factory=lambda: MeteringSettings())  # noqa: PLW0108 - defined below
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -124,6 +128,8 @@ class Settings:
             zendesk_app_issuer=env.get("ZENDESK_APP_ISSUER", "").strip().rstrip("/"),
             kvs=KvsSettings.from_env(env),
             **_self_service(env),
+            post_call=PostCallSettings.from_env(env),
+            metering=MeteringSettings.from_env(env),
         )
         settings._validate()
         return settings
@@ -200,6 +206,97 @@ def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw not in _TRUE | _FALSE:
         raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
     return raw in _TRUE
+
+
+@dataclass(frozen=True)
+class PostCallSettings:
+    """post_call_update: where the call's data lives, how the note looks, how delivery retries."""
+
+    transcripts_table: str = ""  # empty: no transcript step is deployed; notes go without one
+    idempotency_table: str = ""
+    analytics_bucket: str = ""
+    queue_url: str = ""
+    dead_letter_queue_url: str = ""
+    max_receives: int = 12  # the queue's maxReceiveCount: the last attempt moves the message to the DLQ
+    settle_seconds: int = 600  # longest wait for a transcript (or recording) to be complete
+    connect_access_url: str = ""  # https://<alias>.my.connect.aws, for the link to the contact
+    recordings_bucket: str = ""
+    recordings_prefix: str = ""
+    attach_recording: bool = False
+    recording_max_bytes: int = 20 * 1024 * 1024
+    tags: tuple[str, ...] = ("connect_call",)
+    sentiment_tag_prefix: str = "sentiment_"
+    bot_resolved_tag: str = "bot_resolved"
+    create_unknown_callers: bool = True
+    note_max_chars: int = 20_000
+    redact_pii: bool = False
+    analyze_entities: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PostCallSettings:
+        settings = cls(
+            transcripts_table=env.get("TRANSCRIPTS_TABLE", "").strip(),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", "").strip(),
+            analytics_bucket=env.get("ANALYTICS_BUCKET", "").strip(),
+            queue_url=env.get("POST_CALL_QUEUE_URL", "").strip(),
+            dead_letter_queue_url=env.get("POST_CALL_DLQ_URL", "").strip(),
+            max_receives=_int(env, "POST_CALL_MAX_RECEIVES", 12, low=2, high=1000),
+            settle_seconds=_int(env, "TRANSCRIPT_SETTLE_SECONDS", 600, low=0, high=43200),
+            connect_access_url=env.get("CONNECT_ACCESS_URL", "").strip().rstrip("/"),
+            recordings_bucket=env.get("RECORDINGS_BUCKET", "").strip(),
+            recordings_prefix=env.get("RECORDINGS_PREFIX", "").strip().strip("/"),
+            attach_recording=_bool(env, "ATTACH_RECORDING_AUDIO", default=False),
+            recording_max_bytes=_int(env, "RECORDING_ATTACHMENT_MAX_MB", 20, low=1, high=50) * 1024 * 1024,
+            tags=_tags(env, "POST_CALL_TAGS", ("connect_call",)),
+            sentiment_tag_prefix=env.get("SENTIMENT_TAG_PREFIX", "sentiment_").strip().lower(),
+            bot_resolved_tag=env.get("BOT_RESOLVED_TAG", "bot_resolved").strip().lower(),
+            create_unknown_callers=_bool(env, "CREATE_END_USER_FOR_UNKNOWN_CALLER", default=True),
+            note_max_chars=_int(env, "NOTE_MAX_CHARS", 20_000, low=2_000, high=60_000),
+            redact_pii=_bool(env, "REDACT_TRANSCRIPT_PII", default=False),
+            analyze_entities=_bool(env, "ANALYZE_ENTITIES", default=False),
+        )
+        if settings.connect_access_url and not _ACCESS_URL.match(settings.connect_access_url):
+            raise ConfigurationError("CONNECT_ACCESS_URL must be https://<alias>.my.connect.aws or similar")
+        if settings.sentiment_tag_prefix and not _TAG.match(settings.sentiment_tag_prefix + "negative"):
+            raise ConfigurationError(
+                "SENTIMENT_TAG_PREFIX must make valid Zendesk tags (lower case, no spaces)"
+            )
+        if settings.bot_resolved_tag and not _TAG.match(settings.bot_resolved_tag):
+            raise ConfigurationError("BOT_RESOLVED_TAG must be a Zendesk tag (lower case, no spaces)")
+        if settings.attach_recording and not settings.recordings_bucket:
+            raise ConfigurationError("ATTACH_RECORDING_AUDIO needs RECORDINGS_BUCKET")
+        return settings
+
+
+@dataclass(frozen=True)
+class MeteringSettings:
+    """Automated-resolution metering: the pending-verdict table, the window, the ticket tag."""
+
+    queue_table: str = ""
+    window_hours: int = 72
+    automated_tag: str = "automated_resolution"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MeteringSettings:
+        settings = cls(
+            queue_table=env.get("RESOLUTION_QUEUE_TABLE", "").strip(),
+            window_hours=_int(env, "RESOLUTION_WINDOW_HOURS", 72, low=1, high=24 * 90),
+            automated_tag=env.get("AUTOMATED_RESOLUTION_TAG", "automated_resolution").strip().lower(),
+        )
+        if settings.automated_tag and not _TAG.match(settings.automated_tag):
+            raise ConfigurationError("AUTOMATED_RESOLUTION_TAG must be a Zendesk tag (lower case, no spaces)")
+        return settings
+
+
+def _tags(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    tags = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    invalid = [tag for tag in tags if not _TAG.match(tag)]
+    if invalid:
+        raise ConfigurationError(f"{name} holds invalid Zendesk tags: {', '.join(invalid)}")
+    return tags
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

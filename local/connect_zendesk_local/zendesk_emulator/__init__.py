@@ -20,11 +20,10 @@ Endpoints (``.json`` optional): ``GET search`` (see ``search.py`` for the query 
 ``GET users/me``, ``GET users/show_many?ids=``, ``POST users``, ``POST users/create_or_update``,
 ``GET users/{id}/identities``, ``GET users/{id}/tickets/requested`` (sort_by/sort_order or sort; offset
 or cursor pages), ``GET tickets`` (``external_id=`` filters), ``GET tickets/{id}``,
-``GET tickets/show_many?ids=`` (``include=comment_count`` adds
-``comment_count``, as Zendesk's sideload does), ``POST tickets``,
-``PUT tickets/{id}``, ``GET|PUT|POST|DELETE tickets/{id}/tags``, ``GET tickets/{id}/comments``
-(``sort_order=desc`` newest first),
-``POST uploads?filename=&token=``, ``GET attachments/{id}``, and the attachment bytes at each
+``GET tickets/show_many?ids=`` (``include=comment_count`` adds ``comment_count``, as Zendesk's
+sideload does), ``POST tickets``, ``PUT tickets/{id}``, ``GET|PUT|POST|DELETE tickets/{id}/tags``,
+``GET tickets/{id}/comments`` (``sort_order=desc`` newest first), ``POST uploads?filename=&token=``,
+``GET attachments/{id}``, and the attachment bytes at each
 ``content_url`` (``/attachments/token/<token>/?name=...``, no auth).
 
 Fault injection, from these environment variables (``FaultConfig.from_env``) or at run time through

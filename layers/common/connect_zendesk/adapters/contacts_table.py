@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from connect_zendesk.adapters.aws_clients import aws_client
+from connect_zendesk.adapters.aws_clients import Profile, aws_client
 from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
 from connect_zendesk.domain.models import BotTurnRecord
 
@@ -20,10 +20,17 @@ MAX_CONVERSATION_ENTRIES = 50  # the newest 50 keep the item far below DynamoDB'
 
 
 class DynamoContactLog:
-    def __init__(self, table_name: str, retention_days: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        retention_days: int,
+        clock: Callable[[], float] = time.time,
+        profile: Profile = "interactive",
+    ) -> None:
         self._table = table_name
         self._retention_seconds = retention_days * 86400
         self._clock = clock
+        self._profile: Profile = profile  # queue consumers can wait longer than a contact flow
 
     def record_caller(
         self,
@@ -88,19 +95,26 @@ class DynamoContactLog:
         }
         with storage_errors(self._table, "UpdateItem"):
             try:
-                aws_client("dynamodb").update_item(**request)
+                aws_client("dynamodb", self._profile).update_item(**request)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise
 
-    def get(self, contact_id: str, attributes: Sequence[str] = ()) -> dict[str, Any] | None:
-        """The contact's item, or only the named attributes of it (the conversation log is the bulk)."""
-        request: dict[str, Any] = {"TableName": self._table, "Key": {"contactId": {"S": contact_id}}}
+    def get(
+        self, contact_id: str, attributes: Sequence[str] = (), *, consistent: bool = False
+    ) -> dict[str, Any] | None:
+        """The contact's item, or only the named attributes of it (the conversation log is the bulk);
+        `consistent` sees writes made an instant ago (the after-call steps need every one)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {"contactId": {"S": contact_id}},
+            "ConsistentRead": consistent,
+        }
         if attributes:
             request["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
             request["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
         with storage_errors(self._table, "GetItem"):
-            item = aws_client("dynamodb").get_item(**request)
+            item = aws_client("dynamodb", self._profile).get_item(**request)
         return from_item(item["Item"]) if "Item" in item else None
 
     def _update(
@@ -146,4 +160,4 @@ class DynamoContactLog:
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = to_item(expression_values)
         with storage_errors(self._table, "UpdateItem"):
-            aws_client("dynamodb").update_item(**request)
+            aws_client("dynamodb", self._profile).update_item(**request)

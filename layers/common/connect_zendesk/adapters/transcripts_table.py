@@ -1,4 +1,4 @@
-"""The Transcripts table: final transcript segments keyed by (contactId, position).
+"""The Transcripts table: final transcript segments keyed by (contactId, position) (docs/data-model.md).
 
 Writes are BatchWriteItem requests of up to 25 items; items DynamoDB leaves unprocessed (throttling)
 are sent again with a short exponential backoff, and whatever is still left is a StorageError so
@@ -14,10 +14,12 @@ from typing import Any
 
 from connect_zendesk.adapters.aws_clients import aws_client
 from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
+from connect_zendesk.domain.call_record import TranscriptSegment
 from connect_zendesk.errors import StorageError
 
 MAX_ATTEMPTS = 5
 BASE_DELAY_SECONDS = 0.05
+MAX_SEGMENTS = 20_000  # a ten-hour call; anything beyond is not a conversation
 
 
 class DynamoTranscripts:
@@ -53,10 +55,28 @@ class DynamoTranscripts:
             request["ProjectionExpression"] = ", ".join(names)
             request["ExpressionAttributeNames"] = names
         items: list[dict[str, Any]] = []
-        while True:
+        while len(items) < MAX_SEGMENTS:
             with storage_errors(self._table, "Query"):
                 page = aws_client("dynamodb", "batch").query(**request)
             items.extend(from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
-                return items
+                break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items
+
+    def segments(self, contact_id: str) -> list[TranscriptSegment]:
+        """The call's final segments as the post-call note reads them, in call order."""
+        found = [
+            segment
+            for item in self.contact_segments(contact_id)
+            if (segment := TranscriptSegment.from_item(item)) is not None
+        ]
+        # `position` orders by begin offset already; a stable sort also fixes hand-written positions.
+        return sorted(found, key=lambda s: s.begin_ms)
+
+
+class NoTranscripts:
+    """No transcription step is deployed (TRANSCRIPTS_TABLE is empty): every call has no transcript."""
+
+    def segments(self, contact_id: str) -> list[TranscriptSegment]:
+        return []

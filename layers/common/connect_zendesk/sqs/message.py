@@ -1,0 +1,61 @@
+"""One record of a Lambda SQS batch, read tolerantly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+
+class InvalidMessage(ValueError):
+    """The message body is not what the consumer expects; retrying cannot fix it."""
+
+    error_type = "InvalidEvent"
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int = 1
+    sent_at: datetime | None = None
+    source_arn: str = ""
+
+    @classmethod
+    def from_record(cls, record: Any) -> QueueMessage | None:
+        """None when the record has no messageId: Lambda could not be told which message failed."""
+        if not isinstance(record, Mapping) or not isinstance(record.get("messageId"), str):
+            return None
+        attributes = record.get("attributes")
+        attributes = attributes if isinstance(attributes, Mapping) else {}
+        return cls(
+            message_id=record["messageId"],
+            receipt_handle=str(record.get("receiptHandle") or ""),
+            body=str(record.get("body") or ""),
+            receive_count=max(_int(attributes.get("ApproximateReceiveCount"), 1), 1),
+            sent_at=_epoch_ms(attributes.get("SentTimestamp")),
+            source_arn=str(record.get("eventSourceARN") or ""),
+        )
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise InvalidMessage("message body is not JSON") from None
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
+def _epoch_ms(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
