@@ -53,6 +53,16 @@ CONNECT_TIMEOUT_SECONDS = 8.0
 BUDGET_GRACE_SECONDS = 0.5
 COLD_START_SECONDS = 0.05  # an invocation that spent longer importing its function was a cold start
 FLOW_RESULTS = frozenset(result.value for result in LambdaResult)
+# Imported by every function process before the run: cold starts are make bench's to measure, and 8
+# processes importing at once on a shared two-core machine measure the machine, not the code.
+PREWARMED = (
+    "caller_lookup",
+    "ticket_lookup",
+    "lex_fulfillment",
+    "transcription_consumer",
+    "sentiment",
+    "post_call_update",
+)
 
 # Seeded customers (local/connect_zendesk_local/seed/zendesk_demo.json): language, Lex locale.
 KNOWN_CALLERS = (
@@ -332,7 +342,11 @@ def run_chaos(config: ChaosConfig, *, progress: Any = print) -> ChaosReport:
         assert stack.event_sources is not None
         progress(f"starting {config.workers} function processes ...")
         with LambdaPool(
-            stack, workers=config.workers, aws_faults=config.aws_faults(), log_dir=LOG_DIR
+            stack,
+            workers=config.workers,
+            aws_faults=config.aws_faults(),
+            log_dir=LOG_DIR,
+            prewarm=PREWARMED,
         ) as pool:
             run = _Run(
                 config, stack, pool, contacts, _budgets(stack), PostCallDrain(stack, config.post_call_pollers)
@@ -444,7 +458,8 @@ def _answer_checks(run: _Run, checks: list[Check]) -> dict[str, Any]:
         broken = [i for i in answered if _answer(function, i)[1]]
         # A cold start also makes the environment's clients inside the handler: it is held to
         # Connect's 8 s (below); warm answers are held to the budget.
-        warm = [i.seconds for i in invocations if i.init_seconds <= COLD_START_SECONDS] or [0.0]
+        warm = [i.seconds for i in invocations if not i.first_call] or [0.0]
+        first = [i.seconds for i in invocations if i.first_call]
         cold = [i.init_seconds for i in invocations if i.init_seconds > COLD_START_SECONDS]
         durations = sorted(i.seconds for i in invocations)
         worst_total = max(i.seconds + i.init_seconds for i in invocations)
@@ -458,6 +473,8 @@ def _answer_checks(run: _Run, checks: list[Check]) -> dict[str, Any]:
             "answers": dict(kinds),
             "cold_starts": len(cold),
             "cold_start_max_ms": round(max(cold, default=0.0) * 1000, 1),
+            "first_calls": len(first),
+            "first_call_max_ms": round(max(first, default=0.0) * 1000, 1),
         }
         raised = len(invocations) - len(answered)
         checks += [
@@ -473,9 +490,9 @@ def _answer_checks(run: _Run, checks: list[Check]) -> dict[str, Any]:
                 f"warm max {max(warm):.2f} s, budget {budget:.1f} s (+{BUDGET_GRACE_SECONDS} s to answer)",
             ),
             Check(
-                f"{function} within Connect's {CONNECT_TIMEOUT_SECONDS:.0f} s, cold starts included",
+                f"{function} within Connect's {CONNECT_TIMEOUT_SECONDS:.0f} s, first calls included",
                 worst_total < CONNECT_TIMEOUT_SECONDS,
-                f"worst {worst_total:.2f} s ({len(cold)} cold start(s))",
+                f"worst {worst_total:.2f} s; first calls up to {max(first, default=0.0):.2f} s",
             ),
         ]
     return latency

@@ -44,6 +44,7 @@ class Invocation:
     worker: int = 0  # the environment's process id
     fault_counts: dict[str, Any] | None = None  # that environment's AWS fault counts so far
     init_seconds: float = 0.0  # the cold start (importing the function) when this call paid for it
+    first_call: bool = False  # the environment's first call of this function: it makes the clients
 
 
 class LambdaPool:
@@ -54,8 +55,10 @@ class LambdaPool:
         workers: int = 4,
         aws_faults: AwsFaultConfig | None = None,
         log_dir: Path | None = None,
+        prewarm: tuple[str, ...] = (),
     ) -> None:
         self._stack = stack
+        self._prewarm = prewarm  # functions every environment imports before the first call
         self._workers = workers
         self._aws_faults = aws_faults or AwsFaultConfig()
         self._log_dir = log_dir
@@ -69,7 +72,7 @@ class LambdaPool:
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_environment,
-            initargs=(self._stack.state(), self._aws_faults, str(self._log_dir or "")),
+            initargs=(self._stack.state(), self._aws_faults, str(self._log_dir or ""), self._prewarm),
         )
         # Start every environment now (imports, hooks), so the run measures warm work.
         list(self._executor.map(_ready, range(self._workers * 2)))
@@ -119,7 +122,9 @@ class LambdaPool:
 _environment: dict[str, Any] = {}
 
 
-def _start_environment(state: dict[str, Any], aws_faults: AwsFaultConfig, log_dir: str) -> None:
+def _start_environment(
+    state: dict[str, Any], aws_faults: AwsFaultConfig, log_dir: str, prewarm: tuple[str, ...]
+) -> None:
     seed = None if aws_faults.seed is None else aws_faults.seed * 1000 + os.getpid()
     faults = AwsFaults(
         AwsFaultConfig(aws_faults.dynamodb_throttle_ratio, aws_faults.max_visibility_seconds, seed)
@@ -132,6 +137,10 @@ def _start_environment(state: dict[str, Any], aws_faults: AwsFaultConfig, log_di
     logs = contextlib.ExitStack()
     logs.enter_context(function_output_to(output))
     _environment.update(template=template, faults=faults, logs=logs)
+    for function in prewarm:  # their imports now, not inside the first call (cold starts: make bench)
+        spec = template.function(function)
+        os.environ.update(spec.environment)
+        load_handler(spec)
 
 
 def _ready(_index: int) -> int:
@@ -158,4 +167,7 @@ def _invoke(function: str, event: Any) -> Invocation:
     except Exception:  # noqa: BLE001 - reported to the caller, as Lambda reports a function error
         error = traceback.format_exc()
     seconds = time.perf_counter() - started
-    return Invocation(function, response, seconds, error, os.getpid(), faults.counts(), init)
+    called: set[str] = _environment.setdefault("called", set())
+    first = function not in called
+    called.add(function)
+    return Invocation(function, response, seconds, error, os.getpid(), faults.counts(), init, first)
