@@ -19,7 +19,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench deploy clean bot
+.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench chaos deploy clean bot
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -76,6 +76,9 @@ invoke: setup ## run one function on the local stack: make invoke FN=caller_look
 
 bench: setup ## benchmarks in bench/, reported as ratios against baselines measured in the same run
 	$(BIN)/python -m bench
+
+chaos: setup ## 500 concurrent contacts on the local stack under Zendesk and DynamoDB faults; asserts (CONTACTS=, WORKERS=, SEED=)
+	$(BIN)/python -m connect_zendesk_local.chaos $(if $(CONTACTS),--contacts $(CONTACTS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(SEED),--seed $(SEED))
 
 deploy: build ## sam deploy (uses samconfig.toml; add ARGS=--guided the first time)
 	$(BIN)/sam deploy --template-file .aws-sam/build/template.yaml $(ARGS)

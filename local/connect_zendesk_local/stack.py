@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -99,6 +99,9 @@ class LocalStack:
         self.kvs: LocalKvs | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
+        # Where invocations run: None runs them in this process, one at a time; the chaos run sets a
+        # pool of function processes (connect_zendesk_local.lambda_pool), as Lambda's concurrency.
+        self.invoker: Callable[[str, Any], Any] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
@@ -172,7 +175,11 @@ class LocalStack:
             self._moto.stop()
         if self._moto_process is not None:
             self._moto_process.terminate()
-            self._moto_process.wait(10)
+            try:
+                self._moto_process.wait(10)
+            except subprocess.TimeoutExpired:  # a loaded server may ignore SIGTERM for a while
+                self._moto_process.kill()
+                self._moto_process.wait(10)
         _reset_function_caches()
 
     def __enter__(self) -> LocalStack:
@@ -225,6 +232,9 @@ class LocalStack:
         ]
 
     def invoke(self, function: str, event: Any) -> Any:
+        """Run a function on an event; the stream pollers, the gateway and SQS runners call this too."""
+        if self.invoker is not None:
+            return self.invoker(function, event)
         return invoke_function(self.template, function, event)
 
     def sqs_poller(self, function: str) -> SqsPoller:
@@ -255,10 +265,10 @@ class LocalStack:
         if answer.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge refused the event: {answer['Entries']}")
 
-    def save_state(self, path: Path = STATE_FILE) -> None:
+    def state(self) -> dict[str, Any]:
+        """What another process needs to use this stack (`bind_to_state`): endpoints, resources."""
         assert self.zendesk is not None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        state = {
+        return {
             "pid": os.getpid(),
             "aws_endpoint": self.aws_endpoint,
             "zendesk_netloc": self.zendesk.netloc,
@@ -268,7 +278,10 @@ class LocalStack:
                 k: {"ref": v.ref, "attributes": v.attributes} for k, v in self.template.physical.items()
             },
         }
-        path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+    def save_state(self, path: Path = STATE_FILE) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.state(), indent=2), encoding="utf-8")
 
 
 def _reset_function_caches() -> None:
@@ -346,6 +359,11 @@ def attach_running(path: Path = STATE_FILE) -> Template | None:
         os.kill(int(state["pid"]), 0)
     except (OSError, ValueError, KeyError):
         return None
+    return bind_to_state(state)
+
+
+def bind_to_state(state: Mapping[str, Any]) -> Template:
+    """The template bound to the stack `LocalStack.state()` describes; its environment applied."""
     template = Template.from_file(parameters=state["parameters"], region=REGION)
     template.physical = {k: PhysicalResource(v["ref"], v["attributes"]) for k, v in state["physical"].items()}
     os.environ.update(process_environment(state["aws_endpoint"], state["zendesk_netloc"]))

@@ -46,6 +46,12 @@ Fault injection, from these environment variables (``FaultConfig.from_env``) or 
     Only the first N matching requests get the fault; unset means every one.
 ``ZENDESK_EMULATOR_HANG_SECONDS``
     How long ``hang`` holds a request (default 30).
+``ZENDESK_EMULATOR_RATE_LIMIT_RATIO``, ``ZENDESK_EMULATOR_SERVER_ERROR_RATIO``,
+``ZENDESK_EMULATOR_DELAY_RATIO``
+    A random mix instead of one fault (``FAULT`` unset): the share of matching requests answered 429,
+    5xx (500/502/503/504), or answered after ``ZENDESK_EMULATOR_DELAY_SECONDS`` (default 5).
+``ZENDESK_EMULATOR_SEED``
+    Seed of the mix's random draws (unset: a different mix every run).
 
 Control endpoints (no auth, never faulted, not recorded): ``GET /__emulator/health``,
 ``GET|DELETE /__emulator/requests`` (the request log), ``GET|POST /__emulator/faults`` (a JSON object of

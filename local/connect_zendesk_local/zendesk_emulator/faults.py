@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import random
 import re
 import threading
 from collections.abc import Mapping
@@ -13,6 +14,8 @@ from typing import Any, Literal, cast, get_args
 
 FaultMode = Literal["none", "hang", "rate_limit", "server_error", "malformed"]
 FAULT_MODES: tuple[str, ...] = get_args(FaultMode)
+# What one request got: a mode, or "delay" (the mix's slow answer, recorded like a fault).
+InjectedFault = Literal[FaultMode, "delay"]
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
 DEFAULT_FAULT_PATHS = r"^/api/v2/"
 
@@ -25,6 +28,11 @@ ENV_RETRY_AFTER = "ZENDESK_EMULATOR_RETRY_AFTER"
 ENV_FAULT_PATHS = "ZENDESK_EMULATOR_FAULT_PATHS"
 ENV_FAULT_COUNT = "ZENDESK_EMULATOR_FAULT_COUNT"
 ENV_HANG_SECONDS = "ZENDESK_EMULATOR_HANG_SECONDS"
+ENV_RATE_LIMIT_RATIO = "ZENDESK_EMULATOR_RATE_LIMIT_RATIO"
+ENV_SERVER_ERROR_RATIO = "ZENDESK_EMULATOR_SERVER_ERROR_RATIO"
+ENV_DELAY_RATIO = "ZENDESK_EMULATOR_DELAY_RATIO"
+ENV_DELAY_SECONDS = "ZENDESK_EMULATOR_DELAY_SECONDS"
+ENV_SEED = "ZENDESK_EMULATOR_SEED"
 
 
 @dataclass
@@ -35,6 +43,12 @@ class FaultConfig:
     the first ``count`` matching requests get it (latency is not counted). ``retry_after`` is the
     ``Retry-After`` header of a 429 (None leaves the header out). ``error_status`` is the status of a
     ``server_error``.
+
+    The ratios mix faults at random, as a busy account sees them: while ``mode`` is ``none``, each
+    matching request draws once from an RNG seeded with ``seed`` and is rate limited with probability
+    ``rate_limit_ratio``, answered 5xx (500/502/503/504) with ``server_error_ratio``, or answered
+    normally after ``delay_seconds`` with ``delay_ratio``. The same seed gives the same sequence of
+    draws (which request gets which draw depends on the order they arrive in).
     """
 
     latency_ms: int = 0
@@ -44,6 +58,11 @@ class FaultConfig:
     count: int | None = None
     hang_seconds: float = 30.0
     error_status: int = 503
+    rate_limit_ratio: float = 0.0
+    server_error_ratio: float = 0.0
+    delay_ratio: float = 0.0
+    delay_seconds: float = 5.0
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in FAULT_MODES:
@@ -54,12 +73,24 @@ class FaultConfig:
         _require_non_negative("hang_seconds", self.hang_seconds)
         _require_non_negative("retry_after", self.retry_after, optional=True)
         _require_non_negative("count", self.count, optional=True)
+        _require_non_negative("delay_seconds", self.delay_seconds)
+        _require_non_negative("seed", self.seed, optional=True)
+        for name in ("rate_limit_ratio", "server_error_ratio", "delay_ratio"):
+            _require_non_negative(name, getattr(self, name))
+        if self.rate_limit_ratio + self.server_error_ratio + self.delay_ratio > 1:
+            raise ValueError("rate_limit_ratio + server_error_ratio + delay_ratio must not exceed 1")
         if not isinstance(self.path_pattern, str):
             raise ValueError("path_pattern must be a string")
         try:
             re.compile(self.path_pattern)
         except re.error as exc:
             raise ValueError(f"path_pattern is not a valid regular expression: {exc}") from exc
+
+    @property
+    def mixed(self) -> bool:
+        return (
+            self.mode == "none" and (self.rate_limit_ratio + self.server_error_ratio + self.delay_ratio) > 0
+        )
 
     def applies_to(self, path: str) -> bool:
         return re.search(self.path_pattern, path) is not None
@@ -92,6 +123,16 @@ class FaultConfig:
             config.count = _parse_int(ENV_FAULT_COUNT, value)
         if value := env.get(ENV_HANG_SECONDS, "").strip():
             config.hang_seconds = _parse_float(ENV_HANG_SECONDS, value)
+        if value := env.get(ENV_RATE_LIMIT_RATIO, "").strip():
+            config.rate_limit_ratio = _parse_float(ENV_RATE_LIMIT_RATIO, value)
+        if value := env.get(ENV_SERVER_ERROR_RATIO, "").strip():
+            config.server_error_ratio = _parse_float(ENV_SERVER_ERROR_RATIO, value)
+        if value := env.get(ENV_DELAY_RATIO, "").strip():
+            config.delay_ratio = _parse_float(ENV_DELAY_RATIO, value)
+        if value := env.get(ENV_DELAY_SECONDS, "").strip():
+            config.delay_seconds = _parse_float(ENV_DELAY_SECONDS, value)
+        if value := env.get(ENV_SEED, "").strip():
+            config.seed = _parse_int(ENV_SEED, value)
         # Re-run the validation on the assembled values.
         return replace(config)
 
@@ -101,7 +142,7 @@ class FaultDecision:
     """What to do to one request."""
 
     latency_seconds: float = 0.0
-    mode: FaultMode = "none"
+    mode: InjectedFault = "none"
     retry_after: int | None = None
     hang_seconds: float = 0.0
     error_status: int = 503
@@ -114,6 +155,7 @@ class FaultState:
         self._lock = threading.Lock()
         self._config = config
         self._produced = 0
+        self._rng = random.Random(config.seed)
 
     @property
     def config(self) -> FaultConfig:
@@ -125,6 +167,7 @@ class FaultState:
         with self._lock:
             self._config = config
             self._produced = 0
+            self._rng = random.Random(config.seed)
 
     def decide(self, path: str) -> FaultDecision:
         with self._lock:
@@ -132,6 +175,8 @@ class FaultState:
             config = copy.copy(self._config)
             if not config.applies_to(path):
                 return FaultDecision()
+            if config.mixed:
+                return self._draw(config)
             mode = config.mode
             if mode != "none":
                 if config.count is not None and self._produced >= config.count:
@@ -145,6 +190,21 @@ class FaultState:
             hang_seconds=config.hang_seconds,
             error_status=config.error_status,
         )
+
+    def _draw(self, config: FaultConfig) -> FaultDecision:
+        """One request's fault from the mix (the caller holds the lock: one RNG sequence)."""
+        latency = config.latency_ms / 1000
+        draw = self._rng.random()
+        if draw < config.rate_limit_ratio:
+            return FaultDecision(latency, "rate_limit", retry_after=config.retry_after)
+        draw -= config.rate_limit_ratio
+        if draw < config.server_error_ratio:
+            status = self._rng.choice(SERVER_ERROR_STATUSES)
+            return FaultDecision(latency, "server_error", error_status=status)
+        draw -= config.server_error_ratio
+        if draw < config.delay_ratio:
+            return FaultDecision(latency + config.delay_seconds, "delay")
+        return FaultDecision(latency)
 
 
 def server_error_body(status: int) -> bytes:
