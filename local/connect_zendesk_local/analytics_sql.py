@@ -12,6 +12,7 @@ unless asked to unnest recursively.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,8 @@ class AnalyticsDatabase:
         """Run analytics/queries/<name>.sql; a CREATE VIEW returns no rows."""
         return self.execute(query_text(name))
 
-    def execute(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self._connection.execute(duckdb_dialect(sql))
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._connection.execute(duckdb_dialect(sql), list(parameters))
         if cursor.description is None:
             return []
         names = [column[0] for column in cursor.description]

@@ -44,9 +44,12 @@ def disconnected_event(
     ended: datetime,
     agent: bool = True,
     instance_arn: str = "",
+    enqueued: datetime | None = None,
+    agent_connected: datetime | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """(detail, resources) of a DISCONNECTED contact event: the after-agent sample with this contact's
-    id and times. Without `agent` the agent (and queue) info are dropped, as for a self-service call."""
+    id and times (queued 70 s and answered 90 s after the start unless given). Without `agent` the
+    agent (and queue) info are dropped, as for a self-service call."""
     record = load_event("post_call_update/disconnected_after_agent.json")["Records"][0]
     envelope = json.loads(record["body"])
     detail: dict[str, Any] = envelope["detail"]
@@ -60,8 +63,9 @@ def disconnected_event(
         disconnectTimestamp=_stamp(ended),
     )
     if agent:
-        detail["agentInfo"]["connectedToAgentTimestamp"] = _stamp(started + timedelta(seconds=90))
-        detail["queueInfo"]["enqueueTimestamp"] = _stamp(started + timedelta(seconds=70))
+        answered = agent_connected or started + timedelta(seconds=90)
+        detail["agentInfo"]["connectedToAgentTimestamp"] = _stamp(answered)
+        detail["queueInfo"]["enqueueTimestamp"] = _stamp(enqueued or started + timedelta(seconds=70))
     else:
         detail.pop("agentInfo")
         detail.pop("queueInfo")

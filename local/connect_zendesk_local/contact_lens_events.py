@@ -27,24 +27,45 @@ class Turn:
     duration_ms: int = 3000
 
 
-# The agent part of Jane's call about ticket 1001: the customer grows angry, then is reassured.
+# The agent part of Jane's call about ticket 1001, after the self-service bot handed her over: the
+# customer grows angry, then is reassured.
 SCRIPTED_CALL: tuple[Turn, ...] = (
-    Turn("AGENT", "Thanks for calling Example Support, this is Sam. How can I help you today?", "NEUTRAL"),
-    Turn("CUSTOMER", "Hi, my printer has been offline since yesterday and I cannot print my invoices."),
     Turn(
         "AGENT",
-        "I'm sorry to hear that. I can see ticket 1001 about your printer, let me check it.",
+        "Thanks for calling Example Support, this is Sam. I have your conversation with our assistant "
+        "in front of me. How can I help you today?",
         "NEUTRAL",
+        duration_ms=7000,
+    ),
+    Turn(
+        "CUSTOMER",
+        "I did what the reply said and power-cycled it, but my printer is still offline and I cannot "
+        "print my invoices.",
+        duration_ms=6000,
+    ),
+    Turn(
+        "AGENT",
+        "I'm sorry to hear that. Ticket 1001 says we renewed the printer's network reservation, "
+        "let me check it.",
+        "NEUTRAL",
+        duration_ms=5500,
     ),
     Turn("CUSTOMER", "This is the third time this month. It is really frustrating and nobody has fixed it."),
     Turn("CUSTOMER", "I am very angry, this is terrible service."),
     Turn("CUSTOMER", "I am disappointed, nothing works and I have wasted hours on this."),
-    Turn("AGENT", "I completely understand. A technician will come tomorrow morning at no cost.", "POSITIVE"),
+    Turn(
+        "AGENT",
+        "I completely understand. A technician will come tomorrow morning at no cost, and I'll keep your "
+        "Monday callback to make sure it stays fixed.",
+        "POSITIVE",
+        duration_ms=6500,
+    ),
     Turn("CUSTOMER", "Okay, thank you, that is great, I really appreciate it."),
 )
 SCRIPTED_CATEGORIES = ("PrinterIssue", "EscalationRisk")
 SCRIPTED_SUMMARY = (
-    "Customer's printer has been offline for a day; a technician visit was booked for tomorrow."
+    "The customer's printer is still offline after a power cycle; a technician visit was booked for "
+    "tomorrow morning and the Monday callback kept."
 )
 
 

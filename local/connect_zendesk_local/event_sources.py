@@ -322,8 +322,12 @@ class EventSources:
             self._paused.clear()
 
     def drain(self, timeout: float = 15.0, quiet_rounds: int = 3) -> None:
-        """Wait until every stream has been read to its end several rounds in a row."""
+        """Wait until every stream has been read to its end several rounds in a row.
+
+        The first round runs here: the quiet rounds counted before this call cannot have seen records
+        written just before it (by a background invocation, say), and must not end the wait."""
         deadline = time.monotonic() + timeout
+        self.round()
         while time.monotonic() < deadline:
             if self._idle_rounds >= quiet_rounds:
                 return

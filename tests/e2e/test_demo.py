@@ -1,73 +1,243 @@
-"""The demo is the newcomer's first contact with the project: it must play the whole call."""
+"""The demo is the newcomer's first contact with the project: it must play one whole call, every step
+real, and a few short ones. The assertions read what the steps stored (DynamoDB, S3, Zendesk), not
+what the demo prints about itself."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
-from connect_zendesk_local.demo import FUNCTION_LOG, run_demo
+from connect_zendesk_local.contact_lens_events import call_records
+from connect_zendesk_local.demo import (
+    AGENT_NOTE,
+    FUNCTION_LOG,
+    DemoRun,
+    analytics_database,
+    contact_item,
+    play,
+    post_call_notes,
+    ticket_tags,
+)
+from connect_zendesk_local.demo_views import Timeline
 from connect_zendesk_local.kvs_fixtures import missing_media_tools
+from connect_zendesk_local.stack import LOCAL_PARAMETERS, LocalStack
 
 
-def test_demo_plays_known_repeat_unknown_withheld_and_japanese_callers() -> None:
-    out, functions = io.StringIO(), io.StringIO()
-    run_demo(out, function_log=functions)
-    timeline = out.getvalue()
-    # a known caller is greeted by name and offered her newest open ticket, in two Zendesk calls
-    assert '"Hello Jane, thanks for calling."' in timeline
-    assert "The most recent is ticket 1001 about Printer offline, updated 2 days ago." in timeline
-    calls = [int(line.rsplit(":", 1)[1]) for line in timeline.splitlines() if "Zendesk API calls" in line]
-    assert calls[0] <= 3  # first-time caller
-    assert calls[1] <= 1  # the same caller again, inside the cache TTL
-    assert "← NotFound · no Zendesk user has this number" in timeline
-    assert "← Skipped · Anonymous: no Zendesk call" in timeline
-    assert "チケット番号1007、「プリンターがオフライン」" in timeline
-    assert "Contacts table:" in timeline
-    # the agent part of call 1: Contact Lens segments reach the side panel through both functions
-    assert '← partial  AGENT    "Thanks for calling Example Support, this is"' in timeline
-    assert '← final    CUSTOMER "I am very angry, this is terrible service."' in timeline
-    assert "Sentiment  ← CUSTOMER utterance NEGATIVE (local)" in timeline
-    assert re.search(r"← ALERT: the customer sounded negative [34] utterances in a row", timeline)
-    assert "← transcript COMPLETED" in timeline
-    assert "Transcripts table: 8 final segments" in timeline
-    assert "1 agent note(s)" in timeline
-    # the KVS audio path transcribes the demo call (where espeak-ng and ffmpeg are installed)
-    if not missing_media_tools():
-        assert "Call 8" in timeline
-        assert "kvs_transcriber: 15 KVS fragments" in timeline
-        assert "AGENT      0.4- 3.1 s" in timeline
-        assert "Hi, my printer went offline again this morning." in timeline
-    # the last call ends: one internal note despite the event arriving twice, its analytics, the queries
-    after_call = timeline.split("Call 9 ·")[1]
-    assert "→ post_call_update: 2 message(s)" in after_call
-    assert "ticket 1001: 1 internal note from this call (public: False)" in after_call
-    assert "│ Outcome: handled by an agent" in after_call
-    assert "│ [02:11] Customer: It's printing again. Thank you, that was quick!" in after_call
-    assert "│ Recording and contact details: https://demo.my.connect.aws/contact-trace-records/details/" in (
-        after_call
+@dataclass
+class Played:
+    stack: LocalStack
+    run: DemoRun
+    timeline: str
+    logs: str
+
+    def section(self, start: str, end: str | None = None) -> str:
+        text = self.timeline.split(start, 1)[1]
+        return text.split(end, 1)[0] if end else text
+
+
+@pytest.fixture(scope="module")
+def played() -> Iterator[Played]:
+    out, logs = io.StringIO(), io.StringIO()
+    with LocalStack() as stack:
+        run = play(stack, Timeline(out, logs))
+        yield Played(stack, run, out.getvalue(), logs.getvalue())
+
+
+def _finals(contact_id: str) -> list[tuple[str, str]]:
+    """(speaker, text) of every final transcript segment the Contact Lens records carried."""
+    return [
+        (segment["Transcript"]["ParticipantRole"], segment["Transcript"]["Content"])
+        for record in call_records(contact_id)
+        for segment in record.get("Segments", [])
+        if "Transcript" in segment
+    ]
+
+
+def _whole_call(played: Played) -> tuple[str, dict[str, Any]]:
+    contact_id = played.run.calls[1].contact_id
+    return contact_id, contact_item(played.stack, contact_id)
+
+
+def test_call_1_is_one_contact_that_every_step_wrote_to(played: Played) -> None:
+    contact_id, record = _whole_call(played)
+    # caller_lookup and ticket_lookup
+    assert str(record["zendeskUserId"]) == "22450000001001"
+    assert 1001 in {int(t) for t in record["offeredTicketIds"]}
+    # the bot: ticket confirmed, status checked, callback booked, handed over
+    assert int(record["selectedTicketId"]) == 1001
+    assert set(record["fulfilledIntents"]) == {"CheckTicketStatus", "ScheduleCallback"}
+    assert record["handoff"]["reason"] == "SpeakToAgent"
+    # Contact Lens through transcription_consumer and sentiment; the agent's note through agent_socket
+    assert [(s["speaker"], s["text"]) for s in played.stack.transcript(contact_id)] == _finals(contact_id)
+    assert record["transcriptStatus"] == "COMPLETED"
+    assert record["sentiment"]["CUSTOMER"]["trend"]
+    assert record["keyPhrases"]
+    assert [note["text"] for note in record["agentNotes"]] == [AGENT_NOTE]
+    # post_call_update, on the same contact
+    assert record["postCall"]["status"] == "DONE"
+    assert int(record["postCall"]["ticketId"]) == 1001
+    assert record["outcome"] == "escalated"
+    # the Zendesk requests the steps caused: lookups, bot reads and writes, the post-call note
+    paths = [(r.method, r.path) for r in played.run.calls[1].requests]
+    assert paths[:2] == [
+        ("GET", "/api/v2/search.json"),
+        ("GET", "/api/v2/users/22450000001001/tickets/requested.json"),
+    ]
+    assert ("PUT", "/api/v2/tickets/1001.json") in paths
+
+
+def test_the_disconnected_event_delivered_twice_leaves_exactly_one_note(played: Played) -> None:
+    contact_id, _ = _whole_call(played)
+    notes = post_call_notes(played.stack, 1001, contact_id)
+    assert len(notes) == 1
+    assert notes[0]["public"] is False
+    deliveries = re.findall(
+        r"→ post_call_update: (\d+) message\(s\), (\d+) failed", played.section("1.4", "1.5")
     )
-    assert "Analytics record s3://connect-zendesk-local-analyticsbucket/calls/dt=" in after_call
-    assert 'outcome: "escalated"' in after_call
-    # key phrases of the call, as the sentiment step found them in its transcript
-    assert re.search(r"phrase_view        .*rear tray \(\d", after_call)
-    # a bot-resolved call becomes an automated resolution when the metering runs after its window
-    assert "← outcome bot_resolved_candidate; ticket 1006 tagged connect_call, bot_resolved" in after_call
-    assert "← resolution_metering: 1 automated resolution(s), 0 disqualified" in after_call
-    assert "ticket 1006 tags: connect_call, bot_resolved, automated_resolution" in after_call
-    # (one row per day: near midnight the two calls may fall on two days)
-    assert re.search(
-        r"automated_resolution_rate  \d{4}-\d\d-\d\d · .*1 bot-resolved, 1 automated", after_call
-    )
-    assert '"message":"post-call update done"' in functions.getvalue()
-    assert "It's printing again" not in functions.getvalue()  # transcript text is never logged
-    # the functions' JSON logs went to their own stream, with the caller's number masked
-    assert '"message":"flow step answered"' in functions.getvalue()
-    assert "+14155552671" not in functions.getvalue()
-    assert "terrible service" not in functions.getvalue()  # transcript text is never logged
+    assert deliveries == [("1", "0"), ("1", "0")]
+    # the second delivery was recognised as a duplicate by the function itself
+    duplicates = [
+        json.loads(line)
+        for line in played.logs.splitlines()
+        if '"duplicate: already done' in line and contact_id in line
+    ]
+    assert len(duplicates) == 1
+
+
+def test_the_note_holds_what_the_earlier_steps_stored(played: Played) -> None:
+    contact_id, record = _whole_call(played)
+    (note,) = post_call_notes(played.stack, 1001, contact_id)
+    body = str(note["body"])
+    for speaker, text in _finals(contact_id):
+        assert f"] {speaker.title()}: {text}" in body
+    trend = " ".join(f"{float(point):+.1f}" for point in record["sentiment"]["CUSTOMER"]["trend"][-10:])
+    assert re.search(rf"- Customer: \w+, \w+ \(trend {re.escape(trend)}\)", body)
+    phrases = body.split("Key phrases: ", 1)[1].splitlines()[0].split(", ")
+    assert set(phrases) <= {p["text"] for p in record["keyPhrases"]}
+    assert f"{LOCAL_PARAMETERS['ConnectAccessUrl']}/contact-trace-records/details/{contact_id}" in body
+    assert AGENT_NOTE in body
+    assert record["postContactSummary"] in body
+    assert "Self-service completed: CheckTicketStatus, ScheduleCallback" in body
+    assert "Bot handed over to an agent: SpeakToAgent" in body
+    # the bot's conversation went on the ticket once, at the handoff, not again in the post-call note
+    assert played.stack.zendesk is not None
+    comments = [
+        str(c["body"]) for c in played.stack.zendesk.store.get_comments(1001) if contact_id in str(c["body"])
+    ]
+    handoff = [c for c in comments if c.startswith("Conversation with the self-service bot")]
+    assert len(handoff) == 1
+    assert "Caller: What's the latest on it?" in handoff[0]
+    assert "What's the latest on it?" not in body
+    # the note is printed as Zendesk holds it
+    assert all(f"│ {line}".rstrip() in played.timeline for line in body.splitlines())
+
+
+def test_the_analytics_record_of_call_1_is_in_s3_and_queried(played: Played) -> None:
+    contact_id, record = _whole_call(played)
+    bucket = played.stack.template.physical["AnalyticsBucket"].ref
+    body = played.stack.client("s3").get_object(Bucket=bucket, Key=record["postCall"]["analyticsKey"])["Body"]
+    document = json.loads(body.read())
+    assert document["contact_id"] == contact_id
+    assert document["outcome"] == "escalated"
+    assert document["transcript"]["segments"] == len(_finals(contact_id))
+    assert document["zendesk"]["ticket_id"] == 1001
+    assert document["handoff_reason"] == "SpeakToAgent"
+    shown = played.section("1.6", "Call 2 ·")
+    with analytics_database(played.stack, bucket) as database:
+        database.run("phrase_view")
+        phrases = database.execute("SELECT phrase FROM phrase_view WHERE contact_id = ?", [contact_id])
+    assert phrases
+    assert any(f"{row['phrase']} (" in shown for row in phrases)
+
+
+def test_the_side_panel_received_the_contact_lens_segments(played: Played) -> None:
+    contact_id, _ = _whole_call(played)
+    panel = played.section("1.3", "1.4")
+    for speaker, text in _finals(contact_id):
+        assert f'← final    {speaker:<8} "{text}"' in panel
+    assert "Sentiment  ← CUSTOMER utterance NEGATIVE (local)" in panel
+    assert re.search(r"← ALERT: the customer sounded negative [34] utterances in a row", panel)
+    assert f'← note saved "{AGENT_NOTE}"' in panel
+    assert "← transcript COMPLETED" in panel
+
+
+def test_an_unknown_caller_gets_a_new_end_user_and_a_ticket(played: Played) -> None:
+    call = played.run.calls[2]
+    record = contact_item(played.stack, call.contact_id)
+    assert record["lookupResult"] == "NotFound"
+    assert played.stack.zendesk is not None
+    (new_user,) = [u for u in played.stack.zendesk.store.list_users() if u["phone"] == "+12125550147"]
+    assert int(record["zendeskUserId"]) == new_user["id"]  # the bot's new end-user, kept on the contact
+    created = [r for r in call.requests if r.method == "POST"]
+    assert [(r.path, r.status) for r in created] == [
+        ("/api/v2/users.json", 201),
+        ("/api/v2/tickets.json", 201),
+    ]
+    ticket = created[1].json_body()["ticket"]
+    assert "dial tone" in json.dumps(ticket)
+    assert "← NotFound · no Zendesk user has this number" in played.section("Call 2 ·", "Call 3 ·")
+
+
+def test_a_withheld_number_makes_no_zendesk_request(played: Played) -> None:
+    assert played.run.calls[3].requests == []
+    assert "← Skipped · Anonymous: no Zendesk call" in played.section("Call 3 ·", "Call 4 ·")
+
+
+def test_a_hanging_then_rate_limiting_zendesk_is_answered_within_the_budget(played: Played) -> None:
+    requests = played.run.calls[4].requests
+    assert [(r.fault, r.status) for r in requests] == [("hang", None), ("rate_limit", 429)]
+    section = played.section("Call 4 ·", "Call 5 ·")
+    answered = re.search(r"\+\s*([\d.]+)s  Lambda     ← Error · errorType Timeout", section)
+    assert answered is not None
+    assert float(answered.group(1)) < 4.5  # a 3 s budget, well under Connect's 8 s
+    assert "← Error · errorType RateLimited" in section
+
+
+def test_call_5_is_resolved_by_the_japanese_bot_and_counted_as_an_automated_resolution(
+    played: Played,
+) -> None:
+    call = played.run.calls[5]
+    record = contact_item(played.stack, call.contact_id)
+    assert record["outcome"] == "bot_resolved_candidate"
+    assert set(record["fulfilledIntents"]) >= {"CheckTicketStatus", "OrderStatus"}
+    assert record["resolution"]["verdict"] == "automated"
+    assert (played.run.metering["automated"], played.run.metering["disqualified"]) == (1, 0)
+    assert {"bot_resolved", "automated_resolution"} <= set(ticket_tags(played.stack, 1007))
+    assert len(post_call_notes(played.stack, 1007, call.contact_id)) == 1
+    assert "ご注文番号70001、インクカートリッジ 2個は、発送準備中です。" in played.section("Call 5 ·")
+    with analytics_database(played.stack, played.stack.template.physical["AnalyticsBucket"].ref) as database:
+        rates = database.run("automated_resolution_rate")
+    assert sum(row["automated_resolutions"] for row in rates) == 1
+    assert sum(row["escalated"] for row in rates) == 1
+    shown = played.section("73 hours later")
+    for row in rates:
+        assert f"{row['conversations']} conversation(s), {row['escalated']} escalated" in shown
+
+
+def test_the_kvs_path_transcribes_its_call(played: Played) -> None:
+    if missing_media_tools():
+        pytest.skip(f"needs {', '.join(missing_media_tools())}")
+    section = played.section("Call 6 ·")
+    assert "kvs_transcriber: 15 KVS fragments" in section
+    assert "AGENT      0.4- 3.1 s" in section
+    assert "Hi, my printer went offline again this morning." in section
+
+
+def test_the_functions_logs_hold_no_transcript_text_or_numbers(played: Played) -> None:
+    assert '"message":"post-call update done"' in played.logs
+    assert '"message":"flow step answered"' in played.logs
+    assert '"message":"bot turn answered"' in played.logs
+    for secret in ("+14155552671", "terrible service", "What's the latest on it?", "dial tone"):
+        assert secret not in played.logs
 
 
 def test_make_demo_entry_point_runs_from_a_shell() -> None:
@@ -81,33 +251,8 @@ def test_make_demo_entry_point_runs_from_a_shell() -> None:
         env=env,
         check=True,
     )
-    assert "72 hours later" in result.stdout
+    numbered = re.findall(r"^Call (\d) · ", result.stdout, flags=re.MULTILINE)
+    assert numbered == ["1", "2", "3", "4", "5", "6"]
     assert "Local stack stopped." in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("{")]  # logs go to the file
     assert FUNCTION_LOG.exists()
-
-
-def test_demo_plays_the_self_service_bot_from_ticket_check_to_handoff() -> None:
-    out, functions = io.StringIO(), io.StringIO()
-    run_demo(out, function_log=functions)
-    timeline = out.getvalue()
-    bot = timeline.split("Call 6 ·", 1)[1]
-    # the caller checks their ticket, books a callback and asks for an agent
-    assert '"Ticket 1001, Printer offline, is open. It was last updated 2 days ago."' in bot
-    assert "→ lex_fulfillment (FulfillmentCodeHook, ScheduleCallback) ← ElicitIntent" in bot
-    assert '"Your callback is booked for Monday' in bot
-    assert "SMS via Amazon SNS to +1*******671: Your callback is booked for Monday" in bot
-    assert "← Close" in bot
-    assert "handoff=true, handoffReason=SpeakToAgent, zendeskTicketId=1001" in bot
-    # the handoff ticket shows the timestamped conversation
-    note = [line for line in bot.splitlines() if "│" in line]
-    assert "Conversation with the self-service bot (voice, contact" in note[0]
-    assert any("] Caller: What's the latest on it?" in line for line in note)
-    assert any("] Bot: Ticket 1001, Printer offline, is open." in line for line in note)
-    assert "fulfilledIntents ['CheckTicketStatus', 'ScheduleCallback']" in bot
-    # the Japanese bot
-    assert "ご注文番号70001、インクカートリッジ 2個は、発送準備中です。" in bot
-    # transcript text and numbers never reach the functions' logs
-    logs = functions.getvalue()
-    assert '"message":"bot turn answered"' in logs
-    assert "What's the latest on it?" not in logs
-    assert "+14155552671" not in logs

@@ -219,6 +219,20 @@ def test_the_background_thread_starts_drains_and_stops(aws: Template) -> None:
     assert sources.errors == []
 
 
+def test_drain_reads_records_written_after_the_streams_went_quiet(aws: Template) -> None:
+    # Given sources that have been idle for many rounds
+    functions = ScriptedFunctions()
+    sources = EventSources(aws, client, functions)
+    run_until_idle(sources)
+    before = len(functions.batches)
+    # When a record arrives and drain is called (no thread polls here, so it cannot go quiet again)
+    put(aws, b"{}")
+    with pytest.raises(TimeoutError):
+        sources.drain(timeout=0.05)
+    # Then drain read the record instead of trusting the stale quiet rounds
+    assert len(functions.batches) == before + 1
+
+
 def test_drain_gives_up_when_records_keep_flowing(aws: Template) -> None:
     sources = EventSources(aws, client, ScriptedFunctions(), interval=0.01)
     with pytest.raises(TimeoutError):
