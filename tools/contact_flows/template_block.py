@@ -5,6 +5,7 @@ this generator differ (`make flows-template` rewrites the block)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -100,7 +101,23 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
 
 
+def _represent_mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    """Intrinsic functions in the short forms the rest of the template uses (!Ref, !GetAtt, !Sub)."""
+    if len(data) == 1:
+        ((key, value),) = data.items()
+        if key == "Ref":
+            return dumper.represent_scalar("!Ref", value)
+        if key == "Fn::GetAtt":
+            return dumper.represent_scalar("!GetAtt", ".".join(value))
+        if key == "Fn::Sub" and isinstance(value, str):
+            return dumper.represent_scalar("!Sub", value)
+        if key == "Fn::Sub":
+            return dumper.represent_sequence("!Sub", value)
+    return dumper.represent_dict(data)
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(dict, _represent_mapping)
 
 
 def render_block() -> str:
@@ -112,6 +129,8 @@ def render_block() -> str:
         width=1000,
         default_flow_style=False,
     )
+    # PyYAML quotes every tagged scalar; the template's own style is `!GetAtt Name.Arn`.
+    body = re.sub(r"!(Ref|GetAtt|Sub) '([A-Za-z0-9.${}:_/ -]+)'", r"!\1 \2", body)
     indented = "\n".join(f"  {line}" if line else line for line in body.splitlines())
     return f"{BEGIN}\n{indented}\n{END}\n"
 
