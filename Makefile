@@ -19,7 +19,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench chaos deploy clean bot
+.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -56,6 +56,12 @@ lint: setup ## ruff, mypy, cfn-lint and sam validate --lint
 
 bot: setup ## regenerate the self-service bot in template.yaml from intents, catalogues and utterances
 	$(BIN)/python -m lex_bot
+
+flows: setup ## render flows/ with a deployed stack's ARNs into build/flows/ and validate them (STACK=, REGION=, ARGS="--set Name=arn")
+	$(BIN)/python -m contact_flows render --stack $(STACK) --region $(REGION) $(ARGS)
+
+flows-template: setup ## regenerate the contact-flow resources in template.yaml from flows/*.json
+	$(BIN)/python -m contact_flows sync
 
 format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

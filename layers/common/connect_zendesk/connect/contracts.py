@@ -26,7 +26,7 @@ ZENDESK_LOOKUP_ENV = frozenset(
 CALLER_LOOKUP = FlowContract(
     function="caller_lookup",
     summary="Caller's phone number to their Zendesk end-user.",
-    parameters=("phoneNumber",),
+    parameters=("phoneNumber", "language"),
     returns=(
         "lambdaResult",
         "zendeskUserId",
@@ -72,3 +72,19 @@ START_STREAMING = FlowContract(
 FLOW_CONTRACTS: dict[str, FlowContract] = {
     c.function: c for c in (CALLER_LOOKUP, TICKET_LOOKUP, START_STREAMING)
 }
+
+
+@dataclass(frozen=True)
+class BotContract:
+    """What a contact flow exchanges with the self-service Lex bot (Get customer input, Amazon Lex)."""
+
+    session_parameters: tuple[str, ...]  # session attributes the flow may pass in
+    returns: tuple[str, ...]  # session attributes the flow reads back as $.Lex.SessionAttributes.<key>
+    handoff_reasons: tuple[str, ...]  # values of handoffReason when handoff is "true"
+
+
+SELF_SERVICE_BOT = BotContract(
+    session_parameters=("contactId", "callerNumber", "offeredTicketId"),
+    returns=("handoff", "handoffReason", "zendeskTicketId", "selectedTicketId"),
+    handoff_reasons=("SpeakToAgent", "Fallback", "Error"),
+)
