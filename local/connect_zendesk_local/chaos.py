@@ -96,7 +96,9 @@ class ChaosConfig:
     max_visibility_seconds: int = 2  # the local SQS clock: backoff delays compressed to this
     duplicate_event_ratio: float = 0.10  # DISCONNECTED delivered twice (EventBridge is at-least-once)
     post_call_pollers: int = 2  # PostCallConcurrency's default
-    drain_timeout_seconds: float = 600.0
+    # Two pollers work through ~2.3 deliveries per contact at about a second each under the fault mix:
+    # 500 contacts need ~10 minutes on a 2-core machine, so leave room.
+    drain_timeout_seconds: float = 1800.0
 
     def zendesk_faults(self) -> FaultConfig:
         return FaultConfig(
