@@ -159,8 +159,8 @@ class ZendeskClaims:
     expires_at: int
 
 
-def bearer_token(headers: Mapping[str, Any] | None) -> str | None:
-    for name, value in (headers or {}).items():
+def bearer_token(headers: Any) -> str | None:
+    for name, value in (headers if isinstance(headers, Mapping) else {}).items():
         if str(name).lower() == "authorization" and isinstance(value, str):
             scheme, _, token = value.strip().partition(" ")
             if scheme.lower() in {"bearer", "jwt", "token"} and token.strip():
