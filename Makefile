@@ -30,7 +30,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the project with its dev tools (idempotent)
+# checkov pins boto3 1.35 (the project tests with 1.43): it lives in a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+$(CHECKOV_STAMP): tools/checkov/requirements.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r tools/checkov/requirements.txt
+	@touch $(CHECKOV_STAMP)
+
+setup: $(STAMP) $(CHECKOV_STAMP) ## create .venv (and .venv-checkov) with the project and its dev tools (idempotent)
 
 demo: setup ## play a whole call on the embedded local stack (no AWS account, no Docker)
 	$(BIN)/python -m connect_zendesk_local.demo
@@ -47,12 +56,13 @@ test: setup lint ## lint, then unit, integration and e2e tests with branch cover
 unit: setup ## unit tests only (fast, no sockets)
 	$(BIN)/pytest tests/unit
 
-lint: setup ## ruff, mypy, cfn-lint and sam validate --lint
+lint: setup ## ruff (with its security rules), mypy, cfn-lint with the project rules, sam validate --lint, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --region $(REGION) --template-file template.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file tools/checkov/config.yaml
 
 bot: setup ## regenerate the self-service bot in template.yaml from intents, catalogues and utterances
 	$(BIN)/python -m lex_bot
@@ -90,4 +100,4 @@ deploy: build ## sam deploy (uses samconfig.toml; add ARGS=--guided the first ti
 	$(BIN)/sam deploy --template-file .aws-sam/build/template.yaml $(ARGS)
 
 clean: ## remove build output, caches and the virtual environment
-	rm -rf .aws-sam $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf .aws-sam $(VENV) $(CHECKOV_VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache *.egg-info

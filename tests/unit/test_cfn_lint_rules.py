@@ -30,7 +30,7 @@ from cfnlint.rules import CloudFormationLintRule, Rules
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "tools" / "cfn_lint_rules"
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
-RULE_IDS = ("E9001", "E9002", "E9003", "E9004", "E9005", "E9006")
+RULE_IDS = ("E9001", "E9002", "E9003", "E9004", "E9005", "E9006", "E9007")
 SAM = "AWS::Serverless-2016-10-31"
 ACCOUNT = "123456789012"
 
@@ -819,6 +819,64 @@ def test_e9006_given_another_runtime_or_architecture_then_reported(logical_id: s
     assert_reported(E9006_BAD, "E9006", logical_id, fragment)
 
 
+# ---------------------------------------------------------------------------- E9007
+def encrypted(kind: str, **properties: Any) -> dict[str, Any]:
+    return {"Type": kind, "Properties": without_none(properties)}
+
+
+E9007_GOOD = template(
+    {
+        "SseSqsQueue": encrypted("AWS::SQS::Queue", SqsManagedSseEnabled=True),
+        "KmsQueue": encrypted("AWS::SQS::Queue", KmsMasterKeyId="alias/aws/sqs"),
+        "KeyByIntrinsicQueue": encrypted(
+            "AWS::SQS::Queue",
+            KmsMasterKeyId={"Fn::Sub": "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/q"},
+        ),
+        "Topic": encrypted("AWS::SNS::Topic", KmsMasterKeyId="alias/aws/sns"),
+        "Stream": stream(),
+    }
+)
+E9007_BAD = template(
+    {
+        "PlainQueue": encrypted("AWS::SQS::Queue", MessageRetentionPeriod=60),
+        "SseOffQueue": encrypted("AWS::SQS::Queue", SqsManagedSseEnabled=False),
+        "EmptyKeyQueue": encrypted("AWS::SQS::Queue", KmsMasterKeyId=""),
+        "DevQueue": encrypted("AWS::SQS::Queue", SqsManagedSseEnabled={"Fn::If": ["IsProd", True, False]}),
+        "PlainTopic": encrypted("AWS::SNS::Topic", TopicName="alerts"),
+        "PlainStream": encrypted("AWS::Kinesis::Stream", ShardCount=1),
+        "ManagedOnlyStream": encrypted(
+            "AWS::Kinesis::Stream", ShardCount=1, StreamEncryption={"EncryptionType": "NONE", "KeyId": "k"}
+        ),
+    },
+    Parameters=IS_PROD,
+    Conditions=IS_PROD_CONDITION,
+)
+
+
+def test_e9007_given_encrypted_queues_topics_and_streams_then_clean() -> None:
+    assert_clean(E9007_GOOD)
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "fragment"),
+    cases(
+        {
+            "PlainQueue": "SqsManagedSseEnabled: true or a KmsMasterKeyId",
+            "SseOffQueue": "SqsManagedSseEnabled: true or a KmsMasterKeyId",
+            "EmptyKeyQueue": "SqsManagedSseEnabled: true or a KmsMasterKeyId",
+            "DevQueue": "SqsManagedSseEnabled: true or a KmsMasterKeyId",
+            "PlainTopic": "must set KmsMasterKeyId",
+            "PlainStream": "must set StreamEncryption",
+            "ManagedOnlyStream": "must set StreamEncryption",
+        }
+    ),
+)
+def test_e9007_given_an_unencrypted_queue_topic_or_stream_then_reported(
+    logical_id: str, fragment: str
+) -> None:
+    assert_reported(E9007_BAD, "E9007", logical_id, fragment)
+
+
 # ---------------------------------------------------------------------------- conditions and odd shapes
 def test_given_properties_chosen_by_a_condition_then_each_branch_is_checked() -> None:
     good = function()["Properties"]
@@ -996,6 +1054,7 @@ def test_cfn_lint_run_through_cfnlintrc_reports_every_project_rule(tmp_path: Pat
         "StarRole": role(statement("*", "*")),
         "NoSseTable": table(SSESpecification=None),
         "NoPolicyBucket": bucket(),
+        "PlainQueue": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": False}},
     }
     bad = tmp_path / "bad-template.yaml"
     bad.write_text(yaml.safe_dump(template(resources, sam=True, Parameters=E9005_BAD["Parameters"])))

@@ -271,6 +271,41 @@ def test_unknown_actions_get_an_error_frame(
     assert gateway.messages("conn-1", "error")[0]["code"] == "UnknownAction"
 
 
+@pytest.mark.parametrize("context", [True, "x", [1], None])
+@pytest.mark.parametrize("where", ["requestContext", "authorizer"])
+def test_a_request_context_that_is_not_an_object_is_refused_not_a_500(
+    load: Callable[[str], Handler], context: Any, where: str
+) -> None:
+    # Given a WebSocket event whose requestContext (or its authorizer) is not an object
+    event = route_event("sync", {"action": "sync"})
+    if where == "requestContext":
+        event["requestContext"] = context
+    else:
+        event["requestContext"]["authorizer"] = context
+    # Then the route refuses it as unauthorized instead of failing inside the code
+    assert load("agent_socket")(event)["statusCode"] == 403
+
+
+def test_an_authorizer_context_holding_something_else_than_a_contact_id_is_refused_and_not_logged(
+    load: Callable[[str], Handler], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a $connect whose authorizer context names a phone number instead of a contact id
+    event = route_event("$connect", contact_id="+14155552671")
+    # Then the connection is refused and the number never reaches the (unscrubbed) contact_id log key
+    assert load("agent_socket")(event)["statusCode"] == 403
+    assert "4155552671" not in caplog.text
+
+
+def test_an_authorizer_token_that_is_not_text_is_refused_not_a_crash(
+    load: Callable[[str], Handler], caplog: pytest.LogCaptureFixture
+) -> None:
+    event = authorizer_event(None)
+    event["queryStringParameters"]["token"] = True
+    assert effect(load("panel_authorizer")(event)) == "Deny"
+    assert "panel connection refused" in caplog.messages
+    assert "unexpected failure" not in caplog.messages
+
+
 def test_a_storage_failure_is_an_error_status_not_an_exception(
     load: Callable[[str], Handler], aws: Template
 ) -> None:
@@ -378,6 +413,14 @@ def test_base64_bodies_are_read_and_other_methods_refused(
     event["isBase64Encoded"] = True
     assert load("panel_token")(event)["statusCode"] == 200
     assert load("panel_token")(token_request(None, method="GET"))["statusCode"] == 405
+
+
+def test_a_request_context_without_an_http_object_is_read_as_a_post(load: Callable[[str], Handler]) -> None:
+    event = token_request(None)
+    event["requestContext"]["http"] = 1
+    assert load("panel_token")(event)["statusCode"] == 401
+    event["headers"] = 1  # and headers that are not an object are no Authorization header
+    assert load("panel_token")(event)["statusCode"] == 401
 
 
 def test_the_token_endpoint_is_unavailable_when_misconfigured(

@@ -199,6 +199,14 @@ def test_message_records_are_read_tolerantly() -> None:
         message.json()
 
 
+@pytest.mark.parametrize(("count", "read"), [("3", 3), ("+14155552671", 1), ("-2", 1), ("٣", 1), (" 4", 1)])
+def test_a_receive_count_is_read_only_from_an_unsigned_decimal(count: str, read: int) -> None:
+    # A planted phone number must not become a count (it was logged as receive_count, unmasked)
+    message = QueueMessage.from_record({"messageId": "m", "attributes": {"ApproximateReceiveCount": count}})
+    assert message is not None
+    assert message.receive_count == read
+
+
 def test_call_services_refuse_unknown_adapters_and_plain_overrides(post_call_env: dict[str, str]) -> None:
     settings = Settings.from_env(post_call_env)
     with pytest.raises(TypeError, match="unknown adapters: nope"):

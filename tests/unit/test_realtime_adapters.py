@@ -242,6 +242,24 @@ def test_odd_stream_records_are_kept_and_marked_broken() -> None:
     assert odd.event_name == ""
 
 
+@pytest.mark.parametrize(
+    "number", ["1e309", "3.14159265358979323846264338327950288419716", "not a number", "-Infinity"]
+)
+def test_a_stream_image_with_an_unreadable_number_is_a_broken_record_not_a_crash(number: str) -> None:
+    # Given a record whose NewImage holds a number DynamoDB's decimal context cannot represent exactly
+    event = {
+        "Records": [
+            {
+                "eventName": "INSERT",
+                "dynamodb": {"SequenceNumber": "7", "NewImage": {"n": {"L": [{"N": "1"}, {"N": number}]}}},
+            }
+        ]
+    }
+    # When the batch is read, then that record alone is broken (reported as failed), nothing raises
+    (record,) = table_stream_records(event)
+    assert (record.broken, record.sequence_number) == (True, "7")
+
+
 # ---------------------------------------------------------------------------- contact writes
 def test_contact_writes_keep_timestamps_and_alert_claims_once(realtime: RealtimeServices) -> None:
     contacts = realtime.contacts

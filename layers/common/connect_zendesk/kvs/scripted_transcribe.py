@@ -18,7 +18,7 @@ from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
 from connect_zendesk.kvs.errors import TranscribeRejected, TranscribeUnavailable
 from connect_zendesk.kvs.ports import ErrorHandler, ResultHandler, StreamSettings, TranscriptResult
@@ -134,15 +134,14 @@ class ScriptedStream:
     def _text(self, channel: _Channel) -> str:
         if channel.lines:
             return channel.lines[0]
-        assert channel.speech_start is not None
-        return f"(speech {self._seconds(channel.last_speech + 1 - channel.speech_start):.1f} s)"
+        start = cast(int, channel.speech_start)  # set when the utterance began
+        return f"(speech {self._seconds(channel.last_speech + 1 - start):.1f} s)"
 
     def _result(self, channel: _Channel, end_frame: int, text: str, partial: bool) -> TranscriptResult:
-        assert channel.speech_start is not None
         return TranscriptResult(
             result_id=f"s{self._session}-{channel.name}-{channel.utterance}",
             channel=channel.name,
-            start_time=self._seconds(channel.speech_start),
+            start_time=self._seconds(cast(int, channel.speech_start)),
             end_time=self._seconds(end_frame),
             is_partial=partial,
             text=text,
@@ -150,9 +149,8 @@ class ScriptedStream:
         )
 
     def _partial(self, channel: _Channel, end_frame: int) -> None:
-        assert channel.speech_start is not None
         words = self._text(channel).split()
-        spoken = (end_frame - channel.speech_start) * FRAME_MS
+        spoken = (end_frame - cast(int, channel.speech_start)) * FRAME_MS
         shown = max(1, min(len(words) - 1, round(len(words) * spoken / max(len(words) * 330, 1))))
         self._on_result(self._result(channel, end_frame, " ".join(words[:shown]), partial=True))
 

@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -350,8 +350,7 @@ class Transcriber:
         for chunk in ready:
             if state.session is None:
                 self._start_session(state)
-            session = state.session
-            assert session is not None
+            session = cast(_Session, state.session)  # started just above
             session.timeline.add_fragment(chunk.start * 1000 / state.sample_rate, chunk.samples)
             self._stream_audio(session, chunk.pcm, state.sample_rate)
             state.unsettled.append(chunk)

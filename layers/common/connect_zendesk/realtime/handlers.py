@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from connect_zendesk.errors import ServiceError
 from connect_zendesk.observability import logger, metrics, traced
-from connect_zendesk.realtime.panel_socket import authorize, on_connect, on_disconnect, on_message
+from connect_zendesk.realtime.panel_socket import authorize, on_connect, on_disconnect, on_message, route_key
 from connect_zendesk.realtime.panel_token import http_response, issue_token
 from connect_zendesk.realtime.sentiment import SentimentStep
 from connect_zendesk.realtime.stream_records import (
@@ -151,7 +151,7 @@ def sentiment_handler() -> LambdaHandler:
 
 
 def _socket_route(event: Mapping[str, Any], services: RealtimeServices) -> dict[str, Any]:
-    route = str((event.get("requestContext") or {}).get("routeKey") or "")
+    route = route_key(event)
     if route == "$connect":
         return on_connect(event, services)
     if route == "$disconnect":

@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from connect_zendesk.adapters.connections_table import PanelConnection
 from connect_zendesk.observability import logger, metrics
 from connect_zendesk.realtime.segments import Segment
-from connect_zendesk.realtime.signed_tokens import TokenRejected, verify_panel_token
+from connect_zendesk.realtime.signed_tokens import CONTACT_ID, TokenRejected, verify_panel_token
 from connect_zendesk.realtime.wiring import RealtimeServices
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60  # API Gateway closes a WebSocket connection after two hours
@@ -52,9 +52,10 @@ def authorize(event: Mapping[str, Any], services: RealtimeServices) -> dict[str,
     query = event.get("queryStringParameters") or {}
     query = query if isinstance(query, Mapping) else {}
     requested = query.get("contactId")
+    token = query.get("token")
     try:
         grant = verify_panel_token(
-            query.get("token"),
+            token if isinstance(token, str) else None,
             services.panel_signing_keys(),
             now=services.clock(),
             contact_id=str(requested) if requested else None,
@@ -74,18 +75,30 @@ def authorize(event: Mapping[str, Any], services: RealtimeServices) -> dict[str,
     )
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """An object of the event, or an empty one where the event holds something else."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _context(event: Mapping[str, Any]) -> tuple[str, str, str]:
-    request = event.get("requestContext") or {}
-    authorizer = request.get("authorizer") or {}
+    request = _mapping(event.get("requestContext"))
+    authorizer = _mapping(request.get("authorizer"))
+    contact_id = str(authorizer.get("contactId") or "")
     return (
         str(request.get("connectionId") or ""),
-        str(authorizer.get("contactId") or ""),
+        # Our authorizer only passes ids it signed; anything else is refused, and never logged (the
+        # contact_id log key is not scrubbed).
+        contact_id if CONTACT_ID.match(contact_id) else "",
         str(authorizer.get("agentId") or authorizer.get("principalId") or ""),
     )
 
 
 def _status(code: int, message: str = "") -> dict[str, Any]:
     return {"statusCode": code, "body": message}
+
+
+def route_key(event: Mapping[str, Any]) -> str:
+    return str(_mapping(event.get("requestContext")).get("routeKey") or "")
 
 
 def on_connect(event: Mapping[str, Any], services: RealtimeServices) -> dict[str, Any]:

@@ -49,7 +49,9 @@ def _request_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[str, Any]:
-    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method") or "POST").upper()
+    request = event.get("requestContext")
+    http = request.get("http") if isinstance(request, Mapping) else None
+    method = str((http.get("method") if isinstance(http, Mapping) else None) or "POST").upper()
     if method != "POST":
         return http_response(405, {"message": "Use POST"})
     body = _request_body(event)

@@ -10,6 +10,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from connect_zendesk.adapters.dynamo import from_item
@@ -82,7 +83,10 @@ def table_stream_records(event: Any) -> list[TableStreamRecord]:
         if isinstance(raw_image, Mapping):
             try:
                 image = from_item(dict(raw_image))
-            except (TypeError, ValueError, KeyError, AttributeError):
+                if not _all_numbers_finite(image):
+                    raise ValueError("NaN or Infinity in a stream image: DynamoDB stores neither")
+            # ArithmeticError: a number DynamoDB's 38 digits cannot hold ("N": "1e309", 40 digits, "x").
+            except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
                 image = None
         parsed.append(
             TableStreamRecord(
@@ -92,6 +96,16 @@ def table_stream_records(event: Any) -> list[TableStreamRecord]:
             )
         )
     return parsed
+
+
+def _all_numbers_finite(value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    if isinstance(value, Mapping):
+        return all(_all_numbers_finite(v) for v in value.values())
+    if isinstance(value, (list, set, frozenset, tuple)):
+        return all(_all_numbers_finite(v) for v in value)
+    return True
 
 
 def batch_response(failed_sequence_numbers: Iterable[str]) -> dict[str, list[dict[str, str]]]:

@@ -48,10 +48,9 @@ class QueueMessage:
 
 
 def _int(value: Any, default: int) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
+    # SQS writes its attributes as unsigned decimals; anything else ("+14155552671") is not a count.
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else default
 
 
 def _epoch_ms(value: Any) -> datetime | None:
