@@ -172,7 +172,11 @@ class LocalStack:
             self._moto.stop()
         if self._moto_process is not None:
             self._moto_process.terminate()
-            self._moto_process.wait(10)
+            try:
+                self._moto_process.wait(10)
+            except subprocess.TimeoutExpired:  # moto still busy on a loaded machine; its state is throwaway
+                self._moto_process.kill()
+                self._moto_process.wait(10)
         _reset_function_caches()
 
     def __enter__(self) -> LocalStack:
