@@ -1,8 +1,14 @@
-"""Cold init of each contact-flow function against `import boto3` + one client, in fresh processes.
+"""Cold init of every function against `import boto3` + one client, in fresh processes.
 
 Each sample is a new Python process that imports the handler module exactly as the local invoke
 does (its template environment applied first) and times only that import, so interpreter start-up
 is not counted. Baseline and function samples are interleaved so machine noise hits both alike.
+
+The contact-flow functions (a caller waits in silence while Connect starts them) must stay within
+1.25x the baseline: lazy imports, clients made on first use, no Tracer before the first call. The
+others run off the caller's path (streams, queues, WebSocket routes, schedules) and get a looser
+budget of 1.5x: they may load what their every invocation needs (Powertools' batch and idempotency
+utilities, the sentiment lexicon, awscrt).
 """
 
 from __future__ import annotations
@@ -12,14 +18,15 @@ import os
 import subprocess
 import sys
 
-from connect_zendesk.connect.contracts import FLOW_CONTRACTS
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.stack import LocalStack
 
 from bench.report import Row, median_ms
 
-SAMPLES = 15
-BUDGET = 1.25
+SAMPLES = 12
+CONTACT_FLOW_FUNCTIONS = frozenset({"caller_lookup", "ticket_lookup", "lex_fulfillment", "start_streaming"})
+CONTACT_FLOW_BUDGET = 1.25
+OFF_CALL_PATH_BUDGET = 1.5
 
 BASELINE = """
 import time
@@ -39,6 +46,10 @@ t = time.perf_counter()
 load_handler(spec)
 print(time.perf_counter() - t)
 """
+
+
+def budget_for(function: str) -> float:
+    return CONTACT_FLOW_BUDGET if function in CONTACT_FLOW_FUNCTIONS else OFF_CALL_PATH_BUDGET
 
 
 def _sample(code: str) -> float:
@@ -61,7 +72,7 @@ def _handler_code(stack: LocalStack, name: str) -> str:
 
 
 def run(stack: LocalStack) -> list[Row]:
-    names = sorted(FLOW_CONTRACTS)
+    names = sorted(stack.template.functions(), key=lambda n: (n not in CONTACT_FLOW_FUNCTIONS, n))
     codes = {name: _handler_code(stack, name) for name in names}
     baseline: list[float] = []
     timings: dict[str, list[float]] = {name: [] for name in names}
@@ -75,8 +86,9 @@ def run(stack: LocalStack) -> list[Row]:
             name=f"cold init {name}",
             measured=f"{median_ms(samples):.0f} ms (baseline {base:.0f} ms)",
             ratio=median_ms(samples) / base,
-            budget=BUDGET,
-            basis="import boto3 + one client",
+            budget=budget_for(name),
+            basis=f"import boto3 + one client, medians of {SAMPLES} fresh processes"
+            + ("" if name in CONTACT_FLOW_FUNCTIONS else "; off the caller's path"),
         )
         for name, samples in timings.items()
     ]

@@ -91,9 +91,11 @@ def test_real_template_loads_with_every_short_tag_in_its_long_form() -> None:
 
 def test_real_template_getatt_short_form_becomes_a_pair() -> None:
     document = load_template()
-    output = document["Outputs"]["CallerLookupFunctionArn"]["Value"]
+    output = document["Outputs"]["ContactsTableName"]["Value"]
+    arn = document["Outputs"]["PostCallDeadLetterQueueArn"]["Value"]
 
-    assert output == {"Fn::GetAtt": ["CallerLookupFunction", "Arn"]}
+    assert output == {"Ref": "ContactsTable"}
+    assert arn == {"Fn::GetAtt": ["PostCallDeadLetterQueue", "Arn"]}
 
 
 def test_loader_tags_for_scalars_sequences_and_mappings(tmp_path: Path) -> None:

@@ -381,9 +381,31 @@ def test_every_placeholder_is_filled_by_the_template(spec: Any) -> None:
     assert set(variables) == set(names)
     for name, value in variables.items():
         assert value == PLACEHOLDERS[name].template_value
-        ((kind, target),) = value.items()
-        referenced = target if kind == "Ref" else target[0]
-        assert referenced in template["Resources"] or referenced in template["Parameters"], name
+        for referenced in _references(value, template):
+            assert referenced in template["Resources"] or referenced in template["Parameters"], name
+
+
+def _references(value: dict[str, Any], template: dict[str, Any]) -> list[str]:
+    """Logical ids an intrinsic refers to (`Function.Alias` is SAM's reference to a function's alias)."""
+    ((kind, target),) = value.items()
+    if kind == "Fn::If":
+        condition, when_true, when_false = target
+        assert condition in template["Conditions"]
+        return _references(when_true, template) + _references(when_false, template)
+    referenced = target if kind == "Ref" else target[0]
+    return [referenced.removesuffix(".Alias")]
+
+
+def test_with_warm_start_the_flows_invoke_the_published_alias() -> None:
+    # Given ContactFlowWarmStart on, SnapStart and provisioned environments exist only on versions
+    template = load_template()
+    for name in FUNCTION_PLACEHOLDERS:
+        resource = name.removesuffix("Arn")
+        # Then each function placeholder switches to the "live" alias under that condition
+        assert PLACEHOLDERS[name].template_value == {
+            "Fn::If": ["ContactFlowWarmStartOn", {"Ref": f"{resource}.Alias"}, {"Fn::GetAtt": [resource, "Arn"]}]
+        }
+        assert template["Resources"][resource]["Properties"]["AutoPublishAlias"] == "live"
 
 
 def test_the_flows_open_laid_out_in_the_designer() -> None:
@@ -405,11 +427,11 @@ def test_every_function_the_flows_call_exists_with_the_connect_permission_and_as
     for name in called:
         function = name.removesuffix("Arn")
         assert template[function]["Type"] == "AWS::Serverless::Function"
+        invoked = PLACEHOLDERS[name].template_value  # the ARN the flow invokes: permission and association match it
         permissions = [
             r
             for r in template.values()
-            if r["Type"] == "AWS::Lambda::Permission"
-            and r["Properties"]["FunctionName"] == {"Fn::GetAtt": [function, "Arn"]}
+            if r["Type"] == "AWS::Lambda::Permission" and r["Properties"]["FunctionName"] == invoked
         ]
         assert any(
             p["Properties"]["Principal"] == "connect.amazonaws.com"
@@ -419,7 +441,7 @@ def test_every_function_the_flows_call_exists_with_the_connect_permission_and_as
         ), function
         assert any(
             r["Type"] == "AWS::Connect::IntegrationAssociation"
-            and r["Properties"]["IntegrationArn"] == {"Fn::GetAtt": [function, "Arn"]}
+            and r["Properties"]["IntegrationArn"] == invoked
             for r in template.values()
         ), function
     assert any(

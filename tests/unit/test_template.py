@@ -36,7 +36,7 @@ EXISTING_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:zend
 CONNECT_FLOW_LIMIT_SECONDS = 8
 SECRET_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL", re.IGNORECASE)
 WILDCARD_ACTION = re.compile(r"\*|[A-Za-z0-9-]+:\*")
-LAYER_PROVIDED = {"boto3", "botocore"}  # the Lambda runtime
+LAYER_PROVIDED = {"boto3", "botocore", "snapshot_restore_py"}  # the Lambda runtime (SnapStart hooks too)
 # Actions AWS documents without resource-level permissions: Resource "*" is the only possible scope.
 POWERTOOLS = "aws_lambda_powertools"  # the AWS-managed layer named by PowertoolsLayerArn
 IMPORT_TO_DISTRIBUTION = {"zenpy": "zenpy", "phonenumbers": "phonenumbers", "requests": "requests"}
@@ -339,8 +339,23 @@ def test_contact_flow_function_environment_has_what_its_contract_requires(logica
     assert all(deployed_env[name] for name in contract.required_env)
 
 
+def warm_start_arn(logical_id: str) -> dict[str, Any]:
+    """The ARN Connect and Lex call: the "live" alias when ContactFlowWarmStart is on, else the function."""
+    return {
+        "Fn::If": [
+            "ContactFlowWarmStartOn",
+            {"Ref": f"{logical_id}.Alias"},
+            {"Fn::GetAtt": [logical_id, "Arn"]},
+        ]
+    }
+
+
 def _invokes(value: Any, logical_id: str) -> bool:
-    return getatt(value) == (logical_id, "Arn") or ref(value) == logical_id
+    return (
+        getatt(value) == (logical_id, "Arn")
+        or ref(value) == logical_id
+        or value == warm_start_arn(logical_id)
+    )
 
 
 @pytest.mark.parametrize("logical_id", sorted(FLOW_FUNCTIONS))
@@ -404,7 +419,7 @@ def test_flow_function_output_documents_its_contract(logical_id: str) -> None:
     contract: FlowContract = FLOW_FUNCTIONS[logical_id]
     output = OUTPUTS.get(f"{logical_id}Arn")
     assert output is not None, f"no Output {logical_id}Arn"
-    assert output["Value"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+    assert output["Value"] == warm_start_arn(logical_id)
     assert output.get("Export", {}).get("Name"), "export it so flows in other stacks can import it"
 
     description = output["Description"]

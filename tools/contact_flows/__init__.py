@@ -69,6 +69,9 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
 FLOWS_BY_NAME = {spec.name: spec for spec in FLOW_SPECS}
 
 
+WARM_START_CONDITION = "ContactFlowWarmStartOn"
+
+
 @dataclass(frozen=True)
 class Placeholder:
     name: str
@@ -81,13 +84,15 @@ def function_output(function: str) -> str:
     return "".join(part.title() for part in function.split("_")) + "FunctionArn"
 
 
+def _function_arn(resource: str) -> dict[str, Any]:
+    """The ARN a flow invokes: the published "live" alias when ContactFlowWarmStart keeps SnapStart
+    or provisioned environments (only versions have them), else the function itself."""
+    return {"Fn::If": [WARM_START_CONDITION, {"Ref": f"{resource}.Alias"}, {"Fn::GetAtt": [resource, "Arn"]}]}
+
+
 def _placeholders() -> dict[str, Placeholder]:
     table = [
-        Placeholder(
-            function_output(f),
-            {"Fn::GetAtt": [function_output(f).removesuffix("Arn"), "Arn"]},
-            from_output=True,
-        )
+        Placeholder(function_output(f), _function_arn(function_output(f).removesuffix("Arn")), from_output=True)
         for f in sorted(FLOW_CONTRACTS)
     ]
     table += [

@@ -113,6 +113,8 @@ def _represent_mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.No
             return dumper.represent_scalar("!Sub", value)
         if key == "Fn::Sub":
             return dumper.represent_sequence("!Sub", value)
+        if key == "Fn::If":
+            return dumper.represent_sequence("!If", value, flow_style=True)
     return dumper.represent_dict(data)
 
 
@@ -130,7 +132,7 @@ def render_block() -> str:
         default_flow_style=False,
     )
     # PyYAML quotes every tagged scalar; the template's own style is `!GetAtt Name.Arn`.
-    body = re.sub(r"!(Ref|GetAtt|Sub) '([A-Za-z0-9.${}:_/ -]+)'", r"!\1 \2", body)
+    body = re.sub(r"!(Ref|GetAtt|Sub|If) '([A-Za-z0-9.${}:_/ -]+)'", r"!\1 \2", body)
     indented = "\n".join(f"  {line}" if line else line for line in body.splitlines())
     return f"{BEGIN}\n{indented}\n{END}\n"
 

@@ -85,7 +85,15 @@ def bot_resources() -> dict[str, Any]:
                 "CodeHookSpecification": {
                     "LambdaCodeHook": {
                         "CodeHookInterfaceVersion": "1.0",
-                        "LambdaArn": {"Fn::GetAtt": [FUNCTION, "Arn"]},
+                        # The published "live" alias when ContactFlowWarmStart is on (SnapStart or
+                        # provisioned concurrency apply to versions only).
+                        "LambdaArn": {
+                            "Fn::If": [
+                                "ContactFlowWarmStartOn",
+                                {"Ref": f"{FUNCTION}.Alias"},
+                                {"Fn::GetAtt": [FUNCTION, "Arn"]},
+                            ]
+                        },
                     }
                 },
             },
@@ -154,7 +162,7 @@ def render_block() -> str:
 
 
 class _PlainDumper(yaml.SafeDumper):
-    """Intrinsic functions in their short forms (!Ref, !GetAtt, !Sub) like the rest of the template,
+    """Intrinsic functions in their short forms (!Ref, !GetAtt, !Sub, !If) like the rest of the template,
     and no &anchors/*aliases: every block reads on its own."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -170,6 +178,8 @@ def _represent_mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.No
             return dumper.represent_scalar("!GetAtt", f"{value[0]}.{value[1]}")
         if key == "Fn::Sub" and isinstance(value, str):
             return dumper.represent_scalar("!Sub", value)
+        if key == "Fn::If" and isinstance(value, list):
+            return dumper.represent_sequence("!If", value)
     return dumper.represent_dict(data)
 
 

@@ -210,12 +210,21 @@ def test_digit_slots_are_the_ticket_and_order_numbers() -> None:
 
 
 # ---------------------------------------------------------------------------- wiring
+# The function's "live" alias when ContactFlowWarmStart is on (SnapStart, provisioned concurrency).
+CODE_HOOK_ARN = {
+    "Fn::If": [
+        "ContactFlowWarmStartOn",
+        {"Ref": "LexFulfillmentFunction.Alias"},
+        {"Fn::GetAtt": ["LexFulfillmentFunction", "Arn"]},
+    ]
+}
+
+
 def _code_hooks(settings: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         s["LocaleId"]: s["BotAliasLocaleSetting"]
         for s in settings
-        if s["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]["LambdaArn"]
-        == {"Fn::GetAtt": ["LexFulfillmentFunction", "Arn"]}
+        if s["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]["LambdaArn"] == CODE_HOOK_ARN
         and s["BotAliasLocaleSetting"]["Enabled"]
     }
 
@@ -232,7 +241,7 @@ def test_lex_may_invoke_the_code_hook_only_through_this_bots_aliases() -> None:
     permissions = [
         body["Properties"]
         for body in of_type("AWS::Lambda::Permission").values()
-        if body["Properties"]["FunctionName"] == {"Fn::GetAtt": ["LexFulfillmentFunction", "Arn"]}
+        if body["Properties"]["FunctionName"] == CODE_HOOK_ARN
     ]
 
     assert {p["Principal"] for p in permissions} == {"lexv2.amazonaws.com"}
@@ -275,7 +284,7 @@ def test_the_outputs_name_the_bot_and_its_alias() -> None:
 
     assert outputs["SelfServiceBotId"]["Value"] == {"Ref": BOT_ID}
     assert outputs["SelfServiceBotAliasArn"]["Value"] == {"Fn::GetAtt": [ALIAS_ID, "Arn"]}
-    assert outputs["LexFulfillmentFunctionArn"]["Value"] == {"Fn::GetAtt": ["LexFulfillmentFunction", "Arn"]}
+    assert outputs["LexFulfillmentFunctionArn"]["Value"] == CODE_HOOK_ARN
 
 
 def test_the_code_hook_answers_well_inside_lexs_wait() -> None:

@@ -20,6 +20,7 @@ from connect_zendesk.errors import ServiceError
 from connect_zendesk.observability import logger, metrics, traced
 from connect_zendesk.services import Services, services_for
 from connect_zendesk.settings import ConfigurationError, Settings, get_settings
+from connect_zendesk.warm_start import prepare_snapshot
 
 StepLogic = Callable[[FlowRequest, Services], FlowOutcome]
 LambdaHandler = Callable[[Any, Any], dict[str, str]]
@@ -32,6 +33,7 @@ def contact_flow_handler(contract: FlowContract, logic: StepLogic) -> LambdaHand
         # Logged once at cold start; every call then answers Error/ConfigurationError to the flow.
         logger.exception("invalid configuration", extra={"step": contract.function})
         settings = None
+    prepare_snapshot(contract.function)  # SnapStart only: clients made before the snapshot
 
     @traced
     @metrics.log_metrics

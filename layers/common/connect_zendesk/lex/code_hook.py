@@ -23,6 +23,7 @@ from connect_zendesk.messages import message
 from connect_zendesk.observability import logger, metrics, traced
 from connect_zendesk.services import Services, services_for
 from connect_zendesk.settings import ConfigurationError, Settings, get_settings
+from connect_zendesk.warm_start import prepare_snapshot
 
 STEP = "lex_fulfillment"
 REQUIRED_ENV = frozenset(
@@ -63,6 +64,7 @@ def lex_code_hook_handler(logic: TurnLogic, required_env: frozenset[str]) -> Lam
         # Logged once at cold start; every turn then hands the caller over politely.
         logger.exception("invalid configuration", extra={"step": STEP})
         settings = None
+    prepare_snapshot(STEP)  # SnapStart only: clients made before the snapshot
 
     @traced
     @metrics.log_metrics
