@@ -402,9 +402,8 @@ def test_with_warm_start_the_flows_invoke_the_published_alias() -> None:
     for name in FUNCTION_PLACEHOLDERS:
         resource = name.removesuffix("Arn")
         # Then each function placeholder switches to the "live" alias under that condition
-        assert PLACEHOLDERS[name].template_value == {
-            "Fn::If": ["ContactFlowWarmStartOn", {"Ref": f"{resource}.Alias"}, {"Fn::GetAtt": [resource, "Arn"]}]
-        }
+        alias, function = {"Ref": f"{resource}.Alias"}, {"Fn::GetAtt": [resource, "Arn"]}
+        assert PLACEHOLDERS[name].template_value == {"Fn::If": ["ContactFlowWarmStartOn", alias, function]}
         assert template["Resources"][resource]["Properties"]["AutoPublishAlias"] == "live"
 
 
@@ -427,7 +426,8 @@ def test_every_function_the_flows_call_exists_with_the_connect_permission_and_as
     for name in called:
         function = name.removesuffix("Arn")
         assert template[function]["Type"] == "AWS::Serverless::Function"
-        invoked = PLACEHOLDERS[name].template_value  # the ARN the flow invokes: permission and association match it
+        # the ARN the flow invokes: the permission and the association name the same one
+        invoked = PLACEHOLDERS[name].template_value
         permissions = [
             r
             for r in template.values()

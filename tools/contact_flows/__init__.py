@@ -92,7 +92,9 @@ def _function_arn(resource: str) -> dict[str, Any]:
 
 def _placeholders() -> dict[str, Placeholder]:
     table = [
-        Placeholder(function_output(f), _function_arn(function_output(f).removesuffix("Arn")), from_output=True)
+        Placeholder(
+            function_output(f), _function_arn(function_output(f).removesuffix("Arn")), from_output=True
+        )
         for f in sorted(FLOW_CONTRACTS)
     ]
     table += [

@@ -37,7 +37,8 @@ def content(spec: FlowSpec) -> str:
     flow = load_flow(spec)
     flow["Metadata"] = layout(flow)
     text = json.dumps(flow, indent=2, ensure_ascii=False)
-    assert placeholders_in(text) == placeholders_in(flow_text(spec))  # layout adds none
+    if placeholders_in(text) != placeholders_in(flow_text(spec)):  # the layout must add none
+        raise ValueError(f"{spec.path.name}: the designer layout changed the placeholders")
     return text
 
 
