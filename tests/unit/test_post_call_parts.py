@@ -199,7 +199,9 @@ def test_message_records_are_read_tolerantly() -> None:
         message.json()
 
 
-@pytest.mark.parametrize(("count", "read"), [("3", 3), ("+14155552671", 1), ("-2", 1), ("٣", 1), (" 4", 1)])
+@pytest.mark.parametrize(
+    ("count", "read"), [("3", 3), ("+14155552671", 1), ("-2", 1), ("٣", 1), (" 4", 1), ("9" * 5000, 1)]
+)
 def test_a_receive_count_is_read_only_from_an_unsigned_decimal(count: str, read: int) -> None:
     # A planted phone number must not become a count (it was logged as receive_count, unmasked)
     message = QueueMessage.from_record({"messageId": "m", "attributes": {"ApproximateReceiveCount": count}})

@@ -48,9 +48,10 @@ class QueueMessage:
 
 
 def _int(value: Any, default: int) -> int:
-    # SQS writes its attributes as unsigned decimals; anything else ("+14155552671") is not a count.
+    # SQS writes its attributes as unsigned decimals; anything else ("+14155552671") is not a count,
+    # and 19 digits or more are none either (5,000 digits would even exceed int()'s conversion limit).
     text = str(value)
-    return int(text) if text.isascii() and text.isdigit() else default
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else default
 
 
 def _epoch_ms(value: Any) -> datetime | None:
