@@ -40,8 +40,14 @@ class Played:
     logs: str
 
     def section(self, start: str, end: str | None = None) -> str:
-        text = self.timeline.split(start, 1)[1]
-        return text.split(end, 1)[0] if end else text
+        """The timeline from the heading `start` to the heading `end`. A numbered heading ("1.4") is
+        matched as a heading line only: elapsed times such as "+ 1.412s" contain the same digits."""
+        text = self.timeline.split(_heading(start), 1)[1]
+        return text.split(_heading(end), 1)[0] if end else text
+
+
+def _heading(name: str) -> str:
+    return f"\n {name} " if re.fullmatch(r"\d+\.\d+", name) else name
 
 
 @pytest.fixture(scope="module")

@@ -48,13 +48,27 @@ class UnprocessedClient:
 def test_unprocessed_items_are_sent_again_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     client = UnprocessedClient("t", leave=3, times=2)
     monkeypatch.setattr(transcripts_table, "aws_client", lambda *a: client)
+    monkeypatch.setattr(transcripts_table.random, "random", lambda: 0.5)  # jitter at its middle
     sleeps: list[float] = []
 
     DynamoTranscripts("t", sleep=sleeps.append).put_many([segment(n).to_item(1) for n in range(10)])
 
     assert client.calls == [10, 3, 3]
-    assert len(sleeps) == 2
-    assert sleeps[1] > sleeps[0] * 1.2  # exponential (with jitter)
+    base = transcripts_table.BASE_DELAY_SECONDS
+    assert sleeps == [2 * base, 4 * base]  # exponential: each wait doubles
+
+
+def test_backoff_jitter_stays_within_half_to_one_and_a_half_times_the_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = transcripts_table.BASE_DELAY_SECONDS
+    for jitter, expected in ((0.0, [base, 2 * base]), (0.999, [2.998 * base, 5.996 * base])):
+        client = UnprocessedClient("t", leave=3, times=2)
+        monkeypatch.setattr(transcripts_table, "aws_client", lambda *a, c=client: c)
+        monkeypatch.setattr(transcripts_table.random, "random", lambda j=jitter: j)
+        sleeps: list[float] = []
+        DynamoTranscripts("t", sleep=sleeps.append).put_many([segment(n).to_item(1) for n in range(10)])
+        assert sleeps == pytest.approx(expected)
 
 
 def test_items_still_unprocessed_after_every_attempt_are_a_storage_error(
