@@ -153,6 +153,13 @@ def test_scrub_masks_unsafe_keys_with_the_same_value() -> None:
     assert scrub({"phone_number": "415-555-2671"}) == {"phone_number": "4******671"}
 
 
+def test_scrub_masks_phone_numbers_and_emails_used_as_keys() -> None:
+    # Found by fuzzing: transcription_consumer logs the segment kinds it ignores, keyed by the event's keys
+    assert scrub({"kinds": {"+14155550199": 1, "a@example.com": 2, "Categories": 3}}) == {
+        "kinds": {"+1*******199": 1, "a***@e***.com": 2, "Categories": 3}
+    }
+
+
 def test_scrub_returns_non_text_scalars_unchanged() -> None:
     for value in (42, 1.5, None, False):
         assert scrub(value) is value

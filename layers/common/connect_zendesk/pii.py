@@ -79,7 +79,9 @@ def scrub(value: Any, key: str | None = None) -> Any:
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, Mapping):
-        return {k: scrub(v, str(k)) for k, v in value.items()}
+        # Keys are masked too: a mapping logged as a count by key (kinds ignored, fields unknown) has
+        # keys that came from the event.
+        return {scrub_text(str(k)): scrub(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(v) for v in value]
     if value is None or isinstance(value, (bool, int, float)):
