@@ -7,6 +7,7 @@ emulator on loopback) and talk to it over real HTTP.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import boto3
@@ -16,8 +17,16 @@ from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import Template
 from connect_zendesk_local.kvs_fixtures import DEMO_SCRIPT, CallMedia, CallScript, Utterance, build_call
 from connect_zendesk_local.lambda_context import LocalLambdaContext
+from hypothesis import settings
 from moto import mock_aws
 from support import require_media_tools
+
+# `make test` is a gate: property tests and fuzzing see the same examples on every run, so a red CI
+# is reproducible. HYPOTHESIS_PROFILE=explore draws new ones (a fuzzing campaign); whatever it finds
+# becomes a focused unit test.
+settings.register_profile("gate", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 UNIT_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
