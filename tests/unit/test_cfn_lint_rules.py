@@ -30,7 +30,7 @@ from cfnlint.rules import CloudFormationLintRule, Rules
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "tools" / "cfn_lint_rules"
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
-RULE_IDS = ("E9001", "E9002", "E9003", "E9004", "E9005", "E9006", "E9007")
+RULE_IDS = ("E9001", "E9002", "E9003", "E9004", "E9005", "E9006", "E9007", "E9008")
 SAM = "AWS::Serverless-2016-10-31"
 ACCOUNT = "123456789012"
 
@@ -877,6 +877,88 @@ def test_e9007_given_an_unencrypted_queue_topic_or_stream_then_reported(
     assert_reported(E9007_BAD, "E9007", logical_id, fragment)
 
 
+# ---------------------------------------------------------------------------- E9008
+QUEUE_ARN = {"Fn::GetAtt": ["FailedEvents", "Arn"]}
+ON_FAILURE = {"DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": QUEUE_ARN}}}
+SCHEDULE = {"Nightly": {"Type": "ScheduleV2", "Properties": {"ScheduleExpression": "rate(1 day)"}}}
+
+
+def async_permission(function_id: str, principal: str = "events.amazonaws.com") -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+            "Principal": principal,
+        },
+    }
+
+
+def invoke_config(function_id: str, **config: Any) -> dict[str, Any]:
+    properties = {"FunctionName": {"Ref": function_id}, "Qualifier": "$LATEST", **config}
+    return {"Type": "AWS::Lambda::EventInvokeConfig", "Properties": properties}
+
+
+def e9008_stack(**resources_: dict[str, Any]) -> dict[str, Any]:
+    """Each function gets its own log group (<Id>Logs) so only E9008 can speak."""
+    logs = {f"{logical_id}Logs": log_group() for logical_id in resources_ if logical_id.endswith("Fn")}
+    queue = {"FailedEvents": encrypted("AWS::SQS::Queue", SqsManagedSseEnabled=True)}
+    return {"FunctionRole": role(), **queue, **logs, **resources_}
+
+
+E9008_GOOD = template(
+    e9008_stack(
+        ScheduledFn=sam_function("ScheduledFnLogs", Events=SCHEDULE, EventInvokeConfig=ON_FAILURE),
+        DlqFn=sam_function(
+            "DlqFnLogs", Events=SCHEDULE, DeadLetterQueue={"Type": "SQS", "TargetArn": QUEUE_ARN}
+        ),
+        SyncFn=sam_function("SyncFnLogs"),
+        TargetFn=function("TargetFnLogs"),
+        TargetPermission=async_permission("TargetFn"),
+        TargetInvokeConfig=invoke_config(
+            "TargetFn", DestinationConfig={"OnFailure": {"Destination": QUEUE_ARN}}
+        ),
+        DlqTargetFn=function("DlqTargetFnLogs", DeadLetterConfig={"TargetArn": QUEUE_ARN}),
+        DlqTargetPermission=async_permission("DlqTargetFn", "s3.amazonaws.com"),
+        ConnectFn=function("ConnectFnLogs"),
+        ConnectPermission=async_permission("ConnectFn", "connect.amazonaws.com"),
+    ),
+    sam=True,
+)
+E9008_BAD = template(
+    e9008_stack(
+        ScheduleOnlyFn=sam_function("ScheduleOnlyFnLogs", Events=SCHEDULE),
+        RetriesOnlyFn=sam_function("RetriesOnlyFnLogs", EventInvokeConfig={"MaximumRetryAttempts": 2}),
+        EventTargetFn=function("EventTargetFnLogs"),
+        EventTargetPermission=async_permission("EventTargetFn", "scheduler.amazonaws.com"),
+        NoDestinationFn=function("NoDestinationFnLogs"),
+        NoDestinationInvokeConfig=invoke_config("NoDestinationFn", MaximumRetryAttempts=0),
+    ),
+    sam=True,
+)
+
+
+def test_e9008_given_async_functions_with_a_destination_or_dlq_then_clean() -> None:
+    assert_clean(E9008_GOOD)
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "fragment"),
+    cases(
+        {
+            "ScheduleOnlyFn": "(ScheduleV2 event(s)) must set EventInvokeConfig",
+            "RetriesOnlyFn": "(asynchronous invocation) must set EventInvokeConfig",
+            "EventTargetFn": "must have an AWS::Lambda::EventInvokeConfig with an OnFailure destination",
+            "NoDestinationFn": "must have an AWS::Lambda::EventInvokeConfig with an OnFailure destination",
+        }
+    ),
+)
+def test_e9008_given_an_async_function_that_can_drop_events_then_reported(
+    logical_id: str, fragment: str
+) -> None:
+    assert_reported(E9008_BAD, "E9008", logical_id, fragment)
+
+
 # ---------------------------------------------------------------------------- conditions and odd shapes
 def test_given_properties_chosen_by_a_condition_then_each_branch_is_checked() -> None:
     good = function()["Properties"]
@@ -1045,7 +1127,7 @@ def test_template_yaml_passes_the_project_rules_through_the_api() -> None:
 
 
 def test_cfn_lint_run_through_cfnlintrc_reports_every_project_rule(tmp_path: Path) -> None:
-    # One template breaking all six rules, linted exactly like template.yaml is: from the project
+    # One template breaking every project rule, linted exactly like template.yaml is: from the project
     # root, so the project's .cfnlintrc is what appends the rules.
     resources = {
         **E9005_BAD["Resources"],
@@ -1055,6 +1137,8 @@ def test_cfn_lint_run_through_cfnlintrc_reports_every_project_rule(tmp_path: Pat
         "NoSseTable": table(SSESpecification=None),
         "NoPolicyBucket": bucket(),
         "PlainQueue": {"Type": "AWS::SQS::Queue", "Properties": {"SqsManagedSseEnabled": False}},
+        "ScheduleOnlyFnLogs": log_group(),
+        "ScheduleOnlyFn": sam_function("ScheduleOnlyFnLogs", Events=SCHEDULE),
     }
     bad = tmp_path / "bad-template.yaml"
     bad.write_text(yaml.safe_dump(template(resources, sam=True, Parameters=E9005_BAD["Parameters"])))
