@@ -240,6 +240,26 @@ def test_odd_field_types_are_tolerated() -> None:
     assert event.language == ""  # a placeholder is not a language
 
 
+@pytest.mark.parametrize(
+    "offset",
+    ["9" * 5000, "9" * 19, "\u00b2", "1\u0660", float("nan"), float("inf"), -5],
+    ids=["5000-digits", "19-digits", "superscript-two", "arabic-indic-digit", "nan", "inf", "negative"],
+)
+def test_an_offset_that_is_no_offset_reads_as_zero_not_a_crash(offset: Any) -> None:
+    # Found by fuzzing: int() refuses strings over 4,300 digits and non-ASCII digits, and a float
+    # NaN or infinity, which failed the whole Kinesis batch instead of reading as offset 0
+    event = decode_event(
+        {
+            "ContactId": "c",
+            "EventType": "SEGMENTS",
+            "Segments": [{"Transcript": {"Id": "t", "Content": "hi", "BeginOffsetMillis": offset}}],
+        }
+    )
+    (final,) = event.segments
+    assert isinstance(final, FinalTranscript)
+    assert final.begin_offset_ms == 0
+
+
 def test_unknown_event_types_decode_without_segments() -> None:
     event = decode_event(
         {"ContactId": "c", "EventType": "PAUSED", "Segments": [{"Transcript": {"Id": "t", "Content": "x"}}]}

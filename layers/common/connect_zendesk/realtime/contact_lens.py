@@ -12,6 +12,7 @@ contact is malformed.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,13 +223,20 @@ def _role(body: Mapping[str, Any]) -> str:
     return (_text(body.get("ParticipantRole")) or _text(body.get("ParticipantId")) or "UNKNOWN").upper()
 
 
+MAX_OFFSET_DIGITS = 18  # ~31 million years in ms: anything longer is not an offset (and int() caps at 4,300)
+
+
 def _millis(value: Any) -> int:
     if isinstance(value, bool):
         return 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return 0
     if isinstance(value, (int, float)):
         return max(int(value), 0)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() rejects.
+    if text.isascii() and text.isdigit() and len(text) <= MAX_OFFSET_DIGITS:
+        return int(text)
     return 0
 
 
