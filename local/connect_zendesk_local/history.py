@@ -4,13 +4,13 @@
 
 Each call leaves in DynamoDB what the earlier steps leave (the Contacts item: caller, language, the
 bot's fulfilled intents, Contact Lens categories and the sentiment step's key phrases; the Transcripts
-table's final segments with their sentiment), then Amazon Connect's DISCONNECTED event goes on the
-EventBridge bus, the template's rule puts it in the post-call queue and post_call_update writes the
-Zendesk note and the analytics document, exactly as for a live call. Only the function's clock is
-moved: it runs as if shortly after the call ended (seconds to minutes, the delivery delay), so the
-documents' `recorded_at` and partitions are those of a past call. resolution_metering then decides the
-bot-resolved conversations whose window has passed. The bucket's documents are copied to --out,
-where `make report` reads them.
+table's final segments with their Contact Lens sentiment). Then Amazon Connect's DISCONNECTED event
+goes on the EventBridge bus, the template's rule puts it in the post-call queue, and post_call_update
+writes the Zendesk note and the analytics document, exactly as for a live call. Only the function's
+clock is moved: it runs as if shortly after the call ended (seconds to minutes: the delivery delay),
+so the documents' `recorded_at` and partitions are those of a past call. resolution_metering then
+decides the bot-resolved conversations whose window has passed. The bucket's documents are copied
+to --out, where `make report` reads them; the functions' logs go to a file beside them.
 """
 
 from __future__ import annotations
@@ -36,12 +36,14 @@ from connect_zendesk_local.history_script import (
     ARCS,
     CUSTOMER_LINES,
     PHRASES_BY_LANGUAGE,
+    TOPIC_WEIGHTS,
     TOPICS,
     Topic,
 )
-from connect_zendesk_local.stack import LocalStack
+from connect_zendesk_local.stack import LocalStack, function_output_to
 
 DEFAULT_OUT = PROJECT_ROOT / ".local-stack" / "analytics"
+FUNCTION_LOG = "history-functions.log"  # beside the documents: the functions' JSON logs and metrics
 LANGUAGES = ("en-US", "ja-JP", "ko-KR", "zh-CN")
 LANGUAGE_WEIGHTS = (70, 12, 9, 9)
 OUTCOMES = ("escalated", "bot", "abandoned")
@@ -88,7 +90,8 @@ def plan_calls(count: int, *, days: int, seed: int, now: datetime) -> list[PastC
 def _plan_one(rng: random.Random, caller: str, days: int, now: datetime) -> PastCall:
     language = rng.choices(LANGUAGES, LANGUAGE_WEIGHTS)[0]
     outcome = rng.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
-    topic = rng.choice([t for t in TOPICS if t.intents]) if outcome == "bot" else rng.choice(TOPICS)
+    topics = [t for t in TOPICS if t.intents] if outcome == "bot" else list(TOPICS)
+    topic = rng.choices(topics, [TOPIC_WEIGHTS[t.name] for t in topics])[0]
     arc = rng.choice(sorted(ARCS))
     seconds = {"escalated": (240, 1200), "bot": (60, 240), "abandoned": (15, 150)}[outcome]
     ended = now - timedelta(days=rng.uniform(0.05, days), minutes=rng.randint(0, 59))
@@ -188,7 +191,10 @@ def play_history(stack: LocalStack, calls: list[PastCall]) -> int:
     clock = HistoryClock()
     settings = Settings.from_env(stack.template.function("post_call_update").environment)
     failed = 0
-    with use_services(CallServices(settings, clock=clock)):
+    # The sentiment step stays paused: the key phrases are seeded as Comprehend finds them in every
+    # language (the local analyser reads English only and would replace them, racing the hang-up).
+    assert stack.event_sources is not None
+    with stack.event_sources.paused(), use_services(CallServices(settings, clock=clock)):
         for call in calls:
             seed_contact(stack, call)
             failed += hang_up(stack, call, clock)
@@ -201,10 +207,15 @@ def generate_history(
 ) -> int:
     """Plays the calls on a fresh local stack, copies the documents to `destination`, returns their count."""
     planned = plan_calls(calls, days=days, seed=seed, now=datetime.now(UTC))
-    with LocalStack() as stack:
+    destination.mkdir(parents=True, exist_ok=True)
+    with (
+        (destination / FUNCTION_LOG).open("w", encoding="utf-8") as log,
+        function_output_to(log),
+        LocalStack() as stack,
+    ):
         failed = play_history(stack, planned)
         if failed:
-            raise RuntimeError(f"{failed} post-call deliveries failed: see the function log")
+            raise RuntimeError(f"{failed} post-call deliveries failed: see {destination / FUNCTION_LOG}")
         shutil.rmtree(destination / "calls", ignore_errors=True)
         bucket = stack.template.physical["AnalyticsBucket"].ref
         return download_documents(stack.client("s3"), bucket, destination)

@@ -34,6 +34,9 @@ TOPICS = (
     Topic("cancel", ("cancel subscription", "contract end", "retention offer"), ("ChurnRisk",), ()),
 )
 
+# How often callers bring each topic up (the cloud shows the trend, not a flat field of phrases).
+TOPIC_WEIGHTS = {"printer": 30, "billing": 22, "shipping": 18, "account": 14, "ticket": 10, "cancel": 6}
+
 # The customer's sentiment per line, from the first line to the last; the agent stays neutral or positive.
 ARCS = {
     "satisfied": ("NEUTRAL", "POSITIVE", "POSITIVE"),

@@ -144,7 +144,8 @@ def _cloud(data: ChartData) -> bytes:
         prefer_horizontal=0.9,
         colormap="viridis",
         random_state=7,  # the same data gives the same picture
-        relative_scaling=0.6,
+        relative_scaling=0.5,  # size follows the count, tempered so small counts stay legible
+        max_font_size=72,
         collocations=False,
     ).generate_from_frequencies(frequencies)
     buffer = io.BytesIO()
