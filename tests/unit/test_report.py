@@ -13,11 +13,12 @@ import pytest
 from botocore.stub import Stubber
 from connect_zendesk_local.analytics_sql import download_documents
 from connect_zendesk_local.cfn_template import Template
+from connect_zendesk_local.report import drawing
 from connect_zendesk_local.report.__main__ import main as report_main
 from connect_zendesk_local.report.build import collect, write_report
 from connect_zendesk_local.report.charts import CHARTS, ChartData, chart_data
 from connect_zendesk_local.report.engines import AthenaEngine, AthenaQueryFailed, DuckDbEngine
-from connect_zendesk_local.report.page import NO_DATA
+from connect_zendesk_local.report.page import NO_DATA, RenderedChart, render_page
 from post_call_rig import PostCallRig
 from test_call_analytics import three_calls
 
@@ -135,6 +136,28 @@ def test_every_chart_draws_exactly_its_rows(engine: DuckDbEngine) -> None:
 
 
 # ---------------------------------------------------------------------------------- the page
+def test_phrases_the_fonts_lack_are_listed_as_text_under_the_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drawing, "CJK_FONT", Path("/nonexistent/font.ttc"))  # only DejaVu Sans
+    drawing._glyphs.cache_clear()
+    try:
+        data = ChartData(
+            "key_phrases", "Key phrases", "cloud", words=(("printer offline", 3), ("紙詰まり", 2))
+        )
+        png = drawing.picture(data)
+        chart = CHARTS_BY_KEY["key_phrases"]
+        page = render_page(
+            [RenderedChart(chart, data, [], png)],
+            first_day="2026-11-01",
+            last_day="2026-11-30",
+            source="test",
+        )
+    finally:
+        drawing._glyphs.cache_clear()
+    assert png.startswith(b"\x89PNG")
+    assert "紙詰まり (2)" in page
+    assert "printer offline (3)" not in page  # drawn in the cloud, not listed
+
+
 def test_the_page_is_self_contained_with_a_picture_per_chart_with_data(
     engine: DuckDbEngine, tmp_path: Path
 ) -> None:

@@ -1,8 +1,8 @@
 """PNG pictures of the chart data (matplotlib, Agg: no display), and the key-phrase cloud (wordcloud).
 
-The cloud draws with matplotlib's bundled DejaVu Sans; phrases in scripts that font has no glyphs
-for (Japanese, Korean, Chinese) are left out of the picture and listed as text by the page instead,
-where the browser's own fonts show them.
+The cloud draws with Debian's WenQuanYi Micro Hei where it is installed (fonts-wqy-microhei: Latin and
+CJK), else with matplotlib's bundled DejaVu Sans; phrases in scripts the font has no glyphs for are
+left out of the picture and listed as text by the page instead.
 """
 
 from __future__ import annotations
@@ -30,13 +30,18 @@ COUNT_UNITS = frozenset({"calls", "contacts"})
 PALETTE = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f")
 
 
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
 def font_path() -> Path:
-    return Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return CJK_FONT if CJK_FONT.exists() else Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
 @cache
 def _glyphs() -> frozenset[int]:
-    return frozenset(TTFont(str(font_path()))["cmap"].getBestCmap())
+    # A .ttc holds several faces: the first is the regular one
+    font = TTFont(str(font_path()), fontNumber=0)
+    return frozenset(font["cmap"].getBestCmap())
 
 
 def drawable(text: str) -> bool:
