@@ -300,3 +300,27 @@ def test_athena_nulls_and_doubles_come_back_typed() -> None:
         )
         rows = AthenaEngine(client, workgroup="wg", database="db", sleep=lambda _: None).run("SELECT 1", [])
     assert rows == [{"dt": "2026-11-20", "automated_resolution_rate": None, "containment_rate": 0.25}]
+
+
+def test_the_command_with_athena_runs_every_chart_query_in_the_workgroup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "athena.html"
+    with mock_aws():
+        athena = _athena_client()
+        athena.create_work_group(Name="connect-zendesk-analytics")
+        args = ["--athena", "connect-zendesk-analytics", "--region", "us-east-1", "--out", str(out)]
+        assert report_main([*args, "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+        executions = [
+            athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+            for execution_id in athena.list_query_executions()["QueryExecutionIds"]
+        ]
+    # moto answers every query with canned (empty) results: the plumbing is what is tested here
+    assert sorted(e["Query"] for e in executions) == sorted(chart.sql for chart in CHARTS)
+    assert {e["WorkGroup"] for e in executions} == {"connect-zendesk-analytics"}
+    assert {e["QueryExecutionContext"]["Database"] for e in executions} == {"connect_zendesk"}
+    assert "source: Athena (workgroup connect-zendesk-analytics" in out.read_text(encoding="utf-8")
