@@ -11,6 +11,7 @@ import pytest
 from connect_zendesk_local.cfn_template import Template
 from connect_zendesk_local.history import generate_history
 from connect_zendesk_local.report.browser import chromium_path, visit
+from connect_zendesk_local.report.browser import main as browser_main
 from connect_zendesk_local.report.build import write_report
 from connect_zendesk_local.report.charts import CHARTS
 from connect_zendesk_local.report.engines import DuckDbEngine
@@ -61,3 +62,5 @@ def test_an_empty_report_opens_cleanly_and_says_so(tmp_path: Path, template: Tem
     assert result.console_errors == []
     assert result.images == 0
     assert result.empty_notes == len(CHARTS)
+    assert browser_main([str(page), str(tmp_path / "empty.png")]) == 0  # the documented command
+    assert (tmp_path / "empty.png").exists()

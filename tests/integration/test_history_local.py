@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from connect_zendesk_local.cfn_template import Template
-from connect_zendesk_local.history import generate_history, plan_calls
+from connect_zendesk_local.history import main as history_main
+from connect_zendesk_local.history import plan_calls
 from connect_zendesk_local.report.build import write_report
 from connect_zendesk_local.report.engines import DuckDbEngine
 
@@ -40,9 +41,11 @@ def test_the_plan_is_varied_and_the_same_for_a_seed() -> None:
 
 
 def test_generated_calls_are_real_post_call_documents_and_chart_every_view(
-    tmp_path: Path, template: Template
+    tmp_path: Path, template: Template, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert generate_history(calls=CALLS, destination=tmp_path, days=10, seed=3) == CALLS
+    args = ["--calls", str(CALLS), "--days", "10", "--seed", "3", "--out", str(tmp_path)]
+    assert history_main(args) == 0
+    assert f"{CALLS} analytics documents in {tmp_path}" in capsys.readouterr().out
     documents = read_documents(tmp_path)
     assert len(documents) == CALLS
     outcomes = Counter(d["outcome"] for d in documents)

@@ -7,7 +7,8 @@ import base64
 import json
 from typing import Any
 
-from connect_zendesk_local.cfn_template import Template, load_template
+import pytest
+from connect_zendesk_local.cfn_template import PROJECT_ROOT, TEMPLATE_PATH, Template, load_template
 from connect_zendesk_local.report.views import (
     NAMED_QUERY_VIEWS,
     presto_view_json,
@@ -16,6 +17,7 @@ from connect_zendesk_local.report.views import (
     view_names,
     view_sql,
 )
+from connect_zendesk_local.report.views import main as views_main
 
 TEMPLATE = load_template()
 VIEWS = {
@@ -78,3 +80,20 @@ def test_every_view_is_keyed_by_day_for_date_filters(template: Template) -> None
     for view, columns in view_columns(template).items():
         assert columns[0].name == "dt", view
         assert columns[0].presto_type == "varchar", view
+
+
+def test_the_template_holds_exactly_what_the_generator_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    assert views_main() == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("  PhraseViewAthenaView:\n")
+    assert printed in TEMPLATE_PATH.read_text(encoding="utf-8")
+
+
+def test_every_sql_file_is_a_named_query_or_a_view_of_the_template() -> None:
+    files = {path.stem for path in (PROJECT_ROOT / "analytics").rglob("*.sql")}
+    named = {
+        body["Properties"]["Name"]
+        for body in TEMPLATE["Resources"].values()
+        if body["Type"] == "AWS::Athena::NamedQuery"
+    }
+    assert files == named | set(VIEWS)
