@@ -14,6 +14,7 @@ import pytest
 from connect_zendesk_local.cfn_template import Template
 from connect_zendesk_local.history import main as history_main
 from connect_zendesk_local.history import plan_calls
+from connect_zendesk_local.report.__main__ import main as report_main
 from connect_zendesk_local.report.build import write_report
 from connect_zendesk_local.report.engines import DuckDbEngine
 
@@ -74,3 +75,13 @@ def test_generated_calls_are_real_post_call_documents_and_chart_every_view(
     charts = write_report(duck, first, now.date().isoformat(), tmp_path / "report.html")
     duck.close()
     assert [c.chart.key for c in charts if c.data.empty] == []
+
+
+def test_make_report_plays_history_first_when_there_are_no_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents, out = tmp_path / "documents", tmp_path / "report.html"
+    assert report_main(["--documents", str(documents), "--calls", "6", "--out", str(out)]) == 0
+    assert len(read_documents(documents)) == 6
+    assert "charts with data" in capsys.readouterr().out
+    assert 'id="no-data"' not in out.read_text(encoding="utf-8")  # the played calls are in the range

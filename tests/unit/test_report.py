@@ -324,3 +324,18 @@ def test_the_command_with_athena_runs_every_chart_query_in_the_workgroup(
     assert {e["WorkGroup"] for e in executions} == {"connect-zendesk-analytics"}
     assert {e["QueryExecutionContext"]["Database"] for e in executions} == {"connect_zendesk"}
     assert "source: Athena (workgroup connect-zendesk-analytics" in out.read_text(encoding="utf-8")
+
+
+def test_an_athena_query_that_never_finishes_is_given_up_after_the_timeout() -> None:
+    client = _athena_client()
+    naps: list[float] = []
+    with Stubber(client) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-4"})
+        for _ in range(3):
+            stub.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "QUEUED"}}})
+        athena = AthenaEngine(
+            client, workgroup="wg", database="db", poll_seconds=2, timeout_seconds=4, sleep=naps.append
+        )
+        with pytest.raises(AthenaQueryFailed, match="still QUEUED after 4 s"):
+            athena.run("SELECT 1", [])
+    assert naps == [2, 2]
