@@ -172,9 +172,9 @@ def test_the_page_is_self_contained_with_a_picture_per_chart_with_data(
     assert 'id="no-data"' not in page
 
 
-def test_an_empty_bucket_gives_a_clear_page(template: Template, tmp_path: Path) -> None:
-    (tmp_path / "calls").mkdir()
-    empty = DuckDbEngine(tmp_path, template)
+def test_an_empty_bucket_gives_a_clear_page(rig: PostCallRig, tmp_path: Path) -> None:
+    assert download_documents(rig.client("s3"), rig.table("AnalyticsBucket"), tmp_path) == 0
+    empty = DuckDbEngine(tmp_path, rig.template)
     out = tmp_path / "report.html"
     charts = write_report(empty, *WHOLE_RANGE, out)
     empty.close()
