@@ -19,7 +19,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template
+.PHONY: help setup demo panel history report test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -27,7 +27,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,report]'
 	@touch $(STAMP)
 
 # checkov pins boto3 1.35 (the project tests with 1.43): it lives in a virtualenv of its own.
@@ -46,6 +46,13 @@ demo: setup ## play a whole call on the embedded local stack (no AWS account, no
 
 panel: setup ## serve the agent side panel on the local stack and play a call to watch live (PORT=8088)
 	$(BIN)/python -m connect_zendesk_local.panel_server --port $(or $(PORT),8088)
+
+history: setup ## play past calls through the post-call path on the local stack into .local-stack/analytics (CALLS=300, DAYS=28)
+	$(BIN)/python -m connect_zendesk_local.history $(if $(CALLS),--calls $(CALLS)) $(if $(DAYS),--days $(DAYS))
+
+report: setup ## the analytics charts as one HTML page (FROM=, TO= YYYY-MM-DD, OUT=build/report.html, ATHENA=workgroup, DATABASE=)
+	$(BIN)/python -m connect_zendesk_local.report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) \
+		$(if $(OUT),--out $(OUT)) $(if $(ATHENA),--athena $(ATHENA)) $(if $(DATABASE),--database $(DATABASE)) $(ARGS)
 
 test: setup lint ## lint, then unit, integration and e2e tests with branch coverage
 	rm -f .coverage .coverage.*

@@ -6,7 +6,7 @@ module turns that declaration into a DuckDB view over a folder laid out like the
 here as it would in Athena. The named queries run from analytics/queries/*.sql, the same files the
 template embeds. One construct differs between the engines and is translated: Athena (Trino)
 expands `UNNEST(array of rows) AS t (a, b, ...)` into one column per field; DuckDB keeps one struct
-unless asked to unnest recursively.
+unless asked to unnest recursively. Athena's `from_iso8601_timestamp` is a DuckDB macro (a cast).
 """
 
 from __future__ import annotations
@@ -116,7 +116,14 @@ class AnalyticsDatabase:
             f"read_json({_literal(pattern)}, format = 'newline_delimited', hive_partitioning = true, "
             f"hive_types = {_struct(partitions)}, columns = {_struct(columns)})"
         )
+        if not any(root.glob("calls/*/*.json")):
+            # read_json refuses a pattern without files; Athena reads an empty prefix as no rows.
+            every = columns | partitions
+            typed_nulls = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in every.items())
+            source = f"(SELECT {typed_nulls} WHERE false)"
         self._connection.execute(f"CREATE VIEW calls AS SELECT * FROM {source}")  # noqa: S608 - literals quoted
+        # Trino's ISO-8601 parser, as DuckDB spells it: the documents' times are ISO-8601 UTC strings.
+        self._connection.execute("CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)")
 
     def run(self, name: str) -> list[dict[str, Any]]:
         """Run analytics/queries/<name>.sql; a CREATE VIEW returns no rows."""
