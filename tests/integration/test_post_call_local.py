@@ -128,18 +128,18 @@ def test_a_crash_after_zendesk_accepted_the_note_does_not_post_it_twice(
 ) -> None:
     contact_id = call(stack)
     choose_ticket(stack, contact_id, JANE_OPEN)
-    real_note = ZendeskTicketWriter.add_internal_note
+    real_note = ZendeskTicketWriter.add_internal_note_once
 
-    def note_then_die(self: ZendeskTicketWriter, *args: Any, **kwargs: Any) -> None:
+    def note_then_die(self: ZendeskTicketWriter, *args: Any, **kwargs: Any) -> bool:
         real_note(self, *args, **kwargs)
         raise Crash("the process died after the PUT returned")
 
-    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note", note_then_die)
+    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note_once", note_then_die)
     hang_up(stack, contact_id)
     poller = stack.sqs_poller("post_call_update")
     with pytest.raises(Crash):
         poller.poll_once()
-    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note", real_note)
+    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note_once", real_note)
 
     # The crashed invocation's timeout passes: its in-progress record and the message's visibility end
     dynamodb = stack.client("dynamodb")
@@ -258,16 +258,18 @@ def test_writer_creates_a_private_voice_ticket_found_by_external_id(
 
 
 def test_writer_adds_notes_and_tags_and_maps_refusals(writer: ZendeskTicketWriter, stack: LocalStack) -> None:
-    writer.add_internal_note(JANE_OPEN, "private [n]", tags=["connect_call", "sentiment_negative"])
+    tags = ["connect_call", "sentiment_negative"]
+    assert writer.add_internal_note_once(JANE_OPEN, "private [n]", marker="[n]", tags=tags) is True
+    assert writer.add_internal_note_once(JANE_OPEN, "private [n]", marker="[n]", tags=tags) is False
     writer.add_tags(JANE_OPEN, ["automated_resolution"])
     writer.add_tags(JANE_OPEN, [])
     ticket = stack.zendesk.store.get_ticket(JANE_OPEN)  # type: ignore[union-attr]
     assert {"connect_call", "sentiment_negative", "automated_resolution"} <= set(ticket["tags"])  # type: ignore[index]
     assert writer.has_comment_containing(JANE_OPEN, "[n]")
     with pytest.raises(ZendeskRejected):
-        writer.add_internal_note(JANE_CLOSED, "closed", tags=[])
+        writer.add_internal_note_once(JANE_CLOSED, "closed", marker="[c]", tags=[])
     with pytest.raises(ZendeskNotFound):
-        writer.add_internal_note(99999, "gone", tags=[])
+        writer.add_internal_note_once(99999, "gone", marker="[g]", tags=[])
     user_id = writer.create_end_user("Caller +1 212-555-0100", "+12125550100")
     assert stack.zendesk.store.get_user(user_id)["phone"] == "+12125550100"  # type: ignore[index,union-attr]
 
