@@ -49,7 +49,8 @@ def test_given_a_known_caller_when_asking_for_an_agent_then_the_conversation_goe
     assert lines[5].startswith(
         "[2026-11-21T12:00:00Z] Bot: Thanks, I've noted that you're calling about ticket 1001."
     )
-    assert lines[-1] == "[2026-11-21T12:00:00Z] Caller: let me talk to a person"
+    assert lines[-3] == "[2026-11-21T12:00:00Z] Caller: let me talk to a person"
+    assert lines[-1] == f"[connect-handoff:{jane_call}]"  # the marker a retried handoff looks for
     record = contact(aws, jane_call)
     assert record["handoff"] == {
         "at": "2026-11-21T12:00:00Z",
@@ -346,4 +347,4 @@ def test_given_an_unreadable_log_when_handing_over_then_the_note_still_names_the
 
     (note,) = desk.written
     assert note.body.splitlines()[1] == f"Caller: +14155552671, Zendesk user {JANE.id}"
-    assert note.body.splitlines()[-1].endswith("Caller: agent")
+    assert note.body.splitlines()[-3].endswith("Caller: agent")
