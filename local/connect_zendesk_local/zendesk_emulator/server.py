@@ -219,6 +219,10 @@ class ZendeskEmulator:
     def arm_late_writes(self, config: LateWriteConfig) -> None:
         self._late_writes.arm(config)
 
+    def clear_late_writes(self) -> None:
+        """Disarm, and forget held writes without applying them."""
+        self._late_writes.clear()
+
     def late_writes(self) -> dict[str, Any]:
         return self._late_writes.to_dict()
 
@@ -388,7 +392,7 @@ class ZendeskEmulator:
         return json_response(200, self.late_writes())
 
     def _clear_late_writes(self, _body: bytes) -> ApiResponse:
-        self._late_writes.clear()
+        self.clear_late_writes()
         return json_response(200, self.late_writes())
 
     def _apply_late_writes_json(self) -> ApiResponse:
