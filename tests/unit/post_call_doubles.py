@@ -88,6 +88,7 @@ class FakeZendeskTickets:
         self.late: dict[str, int] = {}
         self.held: list[_HeldWrite | _SafeNote] = []
         self.idempotency: dict[str, int] = {}  # Idempotency-Key -> ticket id (0 while in progress)
+        self.after_look: Callable[[], object] = lambda: None  # e.g. land_late_writes: "lands right after"
         self._next_id = 5000
 
     def _enter(self, operation: str) -> None:
@@ -173,7 +174,9 @@ class FakeZendeskTickets:
     def has_comment_containing(self, ticket_id: int, marker: str) -> bool:
         self._enter("has_comment_containing")
         ticket = self._ticket(ticket_id)
-        return any(marker in c["body"] for c in ticket.comments[-100:])
+        found = any(marker in c["body"] for c in ticket.comments[-100:])
+        self.after_look()
+        return found
 
     def land_late_writes(self) -> list[bool]:
         """Zendesk applies the held writes now; True for each it applied, False for each it refused."""

@@ -298,6 +298,49 @@ def test_a_created_ticket_is_found_by_external_id_after_a_crash(rig: PostCallRig
     assert rig.contact(CONTACT)["postCall"]["ticketId"] == created[0].id
 
 
+def test_a_note_zendesk_applies_late_after_the_retry_looked_is_not_written_twice(rig: PostCallRig) -> None:
+    # Given the first attempt's note is held by Zendesk past the timeout (the attempt fails)
+    known_caller_with_ticket(rig)
+    rig.tickets.late["add_internal_note_once"] = 1
+    first = rig.handler(sqs_event(contact_event(CONTACT, agent=True)))
+    assert first["batchItemFailures"]
+    assert rig.tickets.notes(1001) == []
+
+    # When the retry has looked (nothing yet) and the held note lands right after the look
+    rig.tickets.after_look = rig.tickets.land_late_writes
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True), receive_count=2))
+
+    # Then the retry's safe update is refused, it looks again, and the ticket has one note
+    assert len(rig.tickets.notes(1001)) == 1
+    assert rig.tickets.calls["safe_update_refused"] == 1
+    assert rig.contact(CONTACT)["postCall"]["status"] == "DONE"
+
+
+def test_a_note_zendesk_applies_late_after_the_retry_wrote_is_refused(rig: PostCallRig) -> None:
+    known_caller_with_ticket(rig)
+    rig.tickets.late["add_internal_note_once"] = 1
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True)))
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True), receive_count=2))
+
+    assert rig.tickets.land_late_writes() == [False]  # two minutes later: its stamp is stale
+    assert len(rig.tickets.notes(1001)) == 1
+
+
+def test_a_ticket_zendesk_creates_late_is_found_not_created_again(rig: PostCallRig) -> None:
+    rig.seed_contact(CONTACT, callerE164=JANE_E164, zendeskUserId=1001)
+    rig.tickets.late["create_ticket"] = 1
+    rig.handler(sqs_event(contact_event(CONTACT)))
+    in_progress = rig.handler(sqs_event(contact_event(CONTACT), receive_count=2))
+    assert in_progress["batchItemFailures"]  # the key is still in progress: retried, nothing created
+
+    assert rig.tickets.land_late_writes() == [True]
+    rig.handler(sqs_event(contact_event(CONTACT), receive_count=3))
+
+    created = [t for t in rig.tickets.tickets.values() if t.external_id == f"connect-contact:{CONTACT}"]
+    assert len(created) == 1
+    assert rig.contact(CONTACT)["postCall"]["ticketId"] == created[0].id
+
+
 def test_a_repeat_after_the_idempotency_record_expired_is_stopped_by_the_contact_record(
     rig: PostCallRig,
 ) -> None:
