@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from bot_doubles import FakeDesk, contact
 from connect_zendesk.adapters import contacts_table
+from connect_zendesk.domain.models import TicketComment
 from connect_zendesk.errors import StorageError, ZendeskRateLimited, ZendeskTimeout
 from connect_zendesk.services import Services
 from connect_zendesk_local.cfn_template import Template
 from connect_zendesk_local.lex_conversation import LexConversation
-from unit_doubles import JANE
+from unit_doubles import AGENT, JANE, NOW
 
 Talk = Callable[..., LexConversation]
 
@@ -150,6 +151,23 @@ def test_given_the_note_was_written_when_the_handoff_turn_is_retried_then_no_sec
 
     assert len(desk.written) == 1
     assert again["sessionState"]["sessionAttributes"]["zendeskTicketId"] == "1001"
+
+
+def test_given_an_earlier_turns_handoff_note_landed_late_when_handing_over_then_no_second_note_is_added(
+    talk: Talk, jane_call: str, desk: FakeDesk
+) -> None:
+    # Given a turn that died with its handoff write in flight (no record of it), which Zendesk applied
+    bot = talk(contact_id=jane_call)
+    bot.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+    late = TicketComment(AGENT.id, f"Conversation ... [connect-handoff:{jane_call}]", False, NOW)
+    desk.comments[1001].append(late)
+
+    # When the caller is handed over
+    turn = bot.say("agent", intent="SpeakToAgent")
+
+    # Then the bot looks for the contact's marker first, finds it and writes nothing more
+    assert desk.written == []
+    assert turn.session_attributes["zendeskTicketId"] == "1001"
 
 
 def test_given_repeated_misunderstandings_when_falling_back_then_the_third_miss_hands_over(
