@@ -24,7 +24,9 @@ def run(stack: LocalStack) -> list[Row]:
     with function_output_to(io.StringIO()):
         _update(stack, JANE, JANE_OPEN_TICKET)  # warm the container: imports, clients, token
         rows = [
-            _calls_row(stack, "chosen ticket", JANE, JANE_OPEN_TICKET, budget=1),
+            # The ticket's updated_at is read before the note's safe update (late commits: README,
+            # "Exactly one note per contact"): 2 calls, not 1.
+            _calls_row(stack, "chosen ticket", JANE, JANE_OPEN_TICKET, budget=2),
             _calls_row(stack, "new ticket for a known caller", JANE, None, budget=1),
             _calls_row(stack, "unknown caller", "+12125550188", None, budget=3),
             _duplicate_row(stack),
@@ -83,7 +85,7 @@ def _duplicate_row(stack: LocalStack) -> Row:
     return Row(
         "Zendesk calls, post-call, event 3 times",
         f"{calls} calls",
-        calls / 1,
+        calls / 2,
         1.0,
-        "budget 1: duplicates cost nothing",
+        "budget 2 (one note): duplicates cost nothing",
     )

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from connect_zendesk.adapters.zendesk.gateway import ZendeskGateway
 from connect_zendesk.lex.contract import response_problems
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.connect_events import contact_flow_event
 from connect_zendesk_local.lex_conversation import LexConversation
 from connect_zendesk_local.stack import LocalStack
-from connect_zendesk_local.zendesk_emulator import FaultConfig
+from connect_zendesk_local.zendesk_emulator import FaultConfig, LateWriteConfig
 
 JANE = "+14155552671"
 
@@ -39,6 +40,7 @@ def _healthy_zendesk(
     stack.zendesk.faults = FaultConfig()
     yield
     stack.zendesk.faults = FaultConfig()
+    stack.zendesk.clear_late_writes()
 
 
 def bot(stack: LocalStack, caller: str | None = JANE, **kwargs: Any) -> LexConversation:
@@ -120,6 +122,67 @@ def test_handing_over_puts_the_conversation_on_the_selected_ticket(stack: LocalS
     assert f"contact {conversation.contact_id}" in note["body"]
     assert "] Caller: yes" in note["body"]
     assert "Caller: +14155552671, Zendesk user 22450000001001" in note["body"]
+
+
+def handoff_notes(stack: LocalStack, ticket_id: int, contact_id: str) -> list[str]:
+    assert stack.zendesk is not None
+    header = f"Conversation with the self-service bot (voice, contact {contact_id})"
+    return [c["body"] for c in stack.zendesk.store.get_comments(ticket_id) if header in (c["body"] or "")]
+
+
+def test_a_handoff_note_zendesk_commits_late_is_still_one_note(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the handoff note's PUT is held past the bot's time budget: the caller still goes to an agent
+    assert stack.zendesk is not None
+    emulator = stack.zendesk
+    conversation = bot(stack)
+    conversation.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+    emulator.arm_late_writes(LateWriteConfig(path_pattern=r"^/api/v2/tickets/1001\.json$", hold_seconds=0.05))
+    first = conversation.say("agent please", intent="SpeakToAgent")
+    assert first.session_attributes["handoff"] == "true"
+    assert handoff_notes(stack, 1001, conversation.contact_id) == []
+
+    # When the turn is retried and the late write lands right after the retry looked for the note
+    real_look: Any = getattr(ZendeskGateway, "_has_comment_containing", lambda *_args: False)
+    landed: list[int | None] = []
+
+    def look_then_late_write_lands(self: ZendeskGateway, ticket_id: int, marker: str) -> bool:
+        found = real_look(self, ticket_id, marker)
+        landed.extend(emulator.apply_late_writes())
+        return found
+
+    monkeypatch.setattr(ZendeskGateway, "_has_comment_containing", look_then_late_write_lands, raising=False)
+    conversation.resend(first.invocations[-1].event)
+    landed.extend(emulator.apply_late_writes())  # whatever is still held lands now
+
+    # Then the retry's write is refused (stale stamp), it looks again: one handoff note
+    assert len(handoff_notes(stack, 1001, conversation.contact_id)) == 1
+    assert landed == [200]
+    assert [r.status for r in emulator.requests_log() if r.method == "PUT"][-1] == 409
+
+
+def test_a_handoff_ticket_zendesk_creates_late_is_the_contacts_only_one(stack: LocalStack) -> None:
+    # Given a caller who chose no ticket, and the handoff ticket's creation is held and applied late
+    assert stack.zendesk is not None
+    conversation = bot(stack)
+    stack.zendesk.arm_late_writes(LateWriteConfig(path_pattern=r"^/api/v2/tickets\.json$", hold_seconds=0.05))
+    first = conversation.say("agent please", intent="SpeakToAgent")
+    assert first.session_attributes["handoff"] == "true"
+
+    # When the turn is retried while Zendesk still processes the first request, then after it landed
+    conversation.resend(first.invocations[-1].event)
+    assert stack.zendesk.apply_late_writes() == [201]
+    again = conversation.resend(first.invocations[-1].event)
+
+    # Then the contact has one handoff ticket, and the retry names it
+    made = [
+        t
+        for t in stack.zendesk.store.list_tickets()
+        if t["external_id"] == f"cz-{conversation.contact_id}-handoff"
+    ]
+    assert len(made) == 1
+    assert str(made[0]["id"]) in json.dumps(again)
 
 
 def test_a_rate_limited_zendesk_hands_the_caller_over_at_once(stack: LocalStack) -> None:

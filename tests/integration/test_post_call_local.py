@@ -19,7 +19,7 @@ from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event
 from connect_zendesk_local.stack import LocalStack
-from connect_zendesk_local.zendesk_emulator import FaultConfig
+from connect_zendesk_local.zendesk_emulator import FaultConfig, LateWriteConfig
 
 pytestmark = pytest.mark.integration
 
@@ -128,18 +128,18 @@ def test_a_crash_after_zendesk_accepted_the_note_does_not_post_it_twice(
 ) -> None:
     contact_id = call(stack)
     choose_ticket(stack, contact_id, JANE_OPEN)
-    real_note = ZendeskTicketWriter.add_internal_note
+    real_note = ZendeskTicketWriter.add_internal_note_once
 
-    def note_then_die(self: ZendeskTicketWriter, *args: Any, **kwargs: Any) -> None:
+    def note_then_die(self: ZendeskTicketWriter, *args: Any, **kwargs: Any) -> bool:
         real_note(self, *args, **kwargs)
         raise Crash("the process died after the PUT returned")
 
-    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note", note_then_die)
+    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note_once", note_then_die)
     hang_up(stack, contact_id)
     poller = stack.sqs_poller("post_call_update")
     with pytest.raises(Crash):
         poller.poll_once()
-    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note", real_note)
+    monkeypatch.setattr(ZendeskTicketWriter, "add_internal_note_once", real_note)
 
     # The crashed invocation's timeout passes: its in-progress record and the message's visibility end
     dynamodb = stack.client("dynamodb")
@@ -258,16 +258,18 @@ def test_writer_creates_a_private_voice_ticket_found_by_external_id(
 
 
 def test_writer_adds_notes_and_tags_and_maps_refusals(writer: ZendeskTicketWriter, stack: LocalStack) -> None:
-    writer.add_internal_note(JANE_OPEN, "private [n]", tags=["connect_call", "sentiment_negative"])
+    tags = ["connect_call", "sentiment_negative"]
+    assert writer.add_internal_note_once(JANE_OPEN, "private [n]", marker="[n]", tags=tags) is True
+    assert writer.add_internal_note_once(JANE_OPEN, "private [n]", marker="[n]", tags=tags) is False
     writer.add_tags(JANE_OPEN, ["automated_resolution"])
     writer.add_tags(JANE_OPEN, [])
     ticket = stack.zendesk.store.get_ticket(JANE_OPEN)  # type: ignore[union-attr]
     assert {"connect_call", "sentiment_negative", "automated_resolution"} <= set(ticket["tags"])  # type: ignore[index]
     assert writer.has_comment_containing(JANE_OPEN, "[n]")
     with pytest.raises(ZendeskRejected):
-        writer.add_internal_note(JANE_CLOSED, "closed", tags=[])
+        writer.add_internal_note_once(JANE_CLOSED, "closed", marker="[c]", tags=[])
     with pytest.raises(ZendeskNotFound):
-        writer.add_internal_note(99999, "gone", tags=[])
+        writer.add_internal_note_once(99999, "gone", marker="[g]", tags=[])
     user_id = writer.create_end_user("Caller +1 212-555-0100", "+12125550100")
     assert stack.zendesk.store.get_user(user_id)["phone"] == "+12125550100"  # type: ignore[index,union-attr]
 
@@ -311,3 +313,97 @@ def test_make_invoke_runs_the_metering_function_on_its_sample_event() -> None:
         "errors": 0,
         "reasons": {},
     }
+
+
+# ---------------------------------------------------------------------------------- late commits
+# The emulator takes the note's write in, drops the connection (the client gives up on it) and applies
+# it only when the test calls apply_late_writes(): up to two minutes late in emulator time, at the
+# moment the test picks. Whichever order the late write and the retry take, the contact ends with one.
+NOTE_PUT = r"^/api/v2/tickets/\d+\.json$"
+TICKET_POST = r"^/api/v2/tickets\.json$"
+
+
+def fail_first_delivery(stack: LocalStack) -> Any:
+    """Deliver the contact's message once (it fails: its write is held) and make it visible again."""
+    poller = stack.sqs_poller("post_call_update")
+    first = poller.poll_once()
+    assert first.failed
+    queue = stack.template.physical["PostCallQueue"].ref
+    for handle in poller.last_receipt_handles:
+        stack.client("sqs").change_message_visibility(
+            QueueUrl=queue, ReceiptHandle=handle, VisibilityTimeout=0
+        )
+    return poller
+
+
+def test_a_note_zendesk_commits_late_after_the_retry_looked_is_still_one_note(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the note's PUT is held past the client's timeout and applied two minutes late
+    assert stack.zendesk is not None
+    emulator = stack.zendesk
+    contact_id = call(stack)
+    choose_ticket(stack, contact_id, JANE_OPEN)
+    emulator.arm_late_writes(LateWriteConfig(path_pattern=NOTE_PUT, hold_seconds=0.05))
+    hang_up(stack, contact_id)
+    poller = fail_first_delivery(stack)
+    assert notes_of(stack, JANE_OPEN, contact_id) == []
+
+    # When the retry has looked for the note (not there yet) and the late write lands right after
+    real_look = ZendeskTicketWriter.has_comment_containing
+    landed: list[int | None] = []
+
+    def look_then_late_write_lands(self: ZendeskTicketWriter, ticket_id: int, marker: str) -> bool:
+        found = real_look(self, ticket_id, marker)
+        landed.extend(emulator.apply_late_writes())
+        return found
+
+    monkeypatch.setattr(ZendeskTicketWriter, "has_comment_containing", look_then_late_write_lands)
+    again = poller.poll_once()
+
+    # Then the retry's write is refused (its stamp is stale), it looks again, and there is one note
+    assert again.deleted == 1
+    assert landed == [200]
+    assert len(notes_of(stack, JANE_OPEN, contact_id)) == 1
+    refused = [r for r in emulator.requests_log() if r.method == "PUT" and r.status == 409]
+    assert len(refused) == 1
+
+
+def test_a_note_zendesk_commits_late_after_the_retry_wrote_is_refused(stack: LocalStack) -> None:
+    assert stack.zendesk is not None
+    contact_id = call(stack)
+    choose_ticket(stack, contact_id, JANE_OPEN)
+    stack.zendesk.arm_late_writes(LateWriteConfig(path_pattern=NOTE_PUT, hold_seconds=0.05))
+    hang_up(stack, contact_id)
+    poller = fail_first_delivery(stack)
+
+    assert poller.poll_once().deleted == 1  # the retry finds no note and writes it
+    assert stack.zendesk.apply_late_writes() == [409]  # two minutes later the first PUT lands: refused
+
+    assert len(notes_of(stack, JANE_OPEN, contact_id)) == 1
+
+
+def test_a_ticket_zendesk_creates_late_is_the_contacts_only_ticket(stack: LocalStack) -> None:
+    # Given a known caller who chose no ticket, and the ticket creation is held and applied late
+    assert stack.zendesk is not None
+    contact_id = call(stack)
+    stack.zendesk.arm_late_writes(LateWriteConfig(path_pattern=TICKET_POST, hold_seconds=0.05))
+    hang_up(stack, contact_id)
+    poller = fail_first_delivery(stack)
+
+    # When the retry comes while Zendesk still processes the first request: refused, tried again later
+    retry = poller.poll_once()
+    assert retry.failed
+    assert stack.zendesk.apply_late_writes() == [201]
+    for handle in poller.last_receipt_handles:
+        stack.client("sqs").change_message_visibility(
+            QueueUrl=stack.template.physical["PostCallQueue"].ref, ReceiptHandle=handle, VisibilityTimeout=0
+        )
+
+    # Then the next retry finds the late ticket: one ticket, one note
+    assert poller.poll_once().deleted == 1
+    made = [
+        t for t in stack.zendesk.store.list_tickets() if t["external_id"] == f"connect-contact:{contact_id}"
+    ]
+    assert len(made) == 1
+    assert made[0]["comment_count"] == 1

@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from connect_zendesk.domain.post_call_ports import (
     TicketDraft,
     UnsupportedLanguage,
 )
-from connect_zendesk.errors import ZendeskNotFound, ZendeskRejected
+from connect_zendesk.errors import ZendeskConflict, ZendeskNotFound, ZendeskRejected, ZendeskTimeout
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -42,6 +42,35 @@ class FakeTicket:
     via: str = "web"
     tags: list[str] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 0  # stands in for updated_at: every applied update moves it
+
+
+@dataclass
+class _HeldWrite:
+    apply: Callable[[], bool]
+
+    def land(self) -> bool:
+        return self.apply()
+
+
+class _SafeNote:
+    """A note PUT with safe_update: applied only if the ticket is still at the stamp it carries."""
+
+    def __init__(
+        self, owner: FakeZendeskTickets, ticket_id: int, stamp: int, comment: dict[str, Any], tags: list[str]
+    ) -> None:
+        self._owner, self._ticket_id, self._stamp = owner, ticket_id, stamp
+        self._comment, self._tags = comment, tags
+
+    def land(self) -> bool:
+        ticket = self._owner.tickets[self._ticket_id]
+        if ticket.version != self._stamp:
+            self._owner.calls["safe_update_refused"] += 1
+            return False
+        ticket.comments.append(self._comment)
+        ticket.tags = list(dict.fromkeys([*ticket.tags, *self._tags]))
+        ticket.version += 1
+        return True
 
 
 class FakeZendeskTickets:
@@ -54,6 +83,12 @@ class FakeZendeskTickets:
         self.calls: Counter[str] = Counter()
         self.fail: dict[str, list[BaseException]] = {}  # operation -> errors raised on its next calls
         self.crash_after: set[str] = set()  # operations that succeed, then "kill the process"
+        # operation -> how many of its next writes Zendesk holds past the client's timeout and
+        # applies only at land_late_writes() (a late commit)
+        self.late: dict[str, int] = {}
+        self.held: list[_HeldWrite | _SafeNote] = []
+        self.idempotency: dict[str, int] = {}  # Idempotency-Key -> ticket id (0 while in progress)
+        self.after_look: Callable[[], object] = lambda: None  # e.g. land_late_writes: "lands right after"
         self._next_id = 5000
 
     def _enter(self, operation: str) -> None:
@@ -71,21 +106,48 @@ class FakeZendeskTickets:
         self._next_id += 1
         return self._next_id
 
-    def add_internal_note(
-        self, ticket_id: int, body: str, *, tags: Sequence[str], upload_tokens: Sequence[str] = ()
-    ) -> None:
-        self._enter("add_internal_note")
-        ticket = self.tickets.get(ticket_id)
-        if ticket is None:
-            raise ZendeskNotFound(f"PUT /api/v2/tickets/{ticket_id}.json answered 404")
-        if ticket.status == "closed":
-            raise ZendeskRejected(f"PUT /api/v2/tickets/{ticket_id}.json answered 422: RecordInvalid")
-        ticket.comments.append(self._comment(body, upload_tokens))
-        ticket.tags = list(dict.fromkeys([*ticket.tags, *tags]))
-        self._leave("add_internal_note")
+    def add_internal_note_once(
+        self,
+        ticket_id: int,
+        body: str,
+        *,
+        marker: str,
+        tags: Sequence[str],
+        upload_tokens: Callable[[], Sequence[str]] = tuple,
+        look_first: bool = True,
+    ) -> bool:
+        """Like the adapter: stamp first, then the look, then a PUT Zendesk refuses if the stamp is stale."""
+        look = look_first
+        for _ in range(3):
+            ticket = self._ticket(ticket_id)
+            stamp = ticket.version
+            if look and self.has_comment_containing(ticket_id, marker):
+                return False
+            self._enter("add_internal_note_once")
+            if ticket.status == "closed":
+                raise ZendeskRejected(f"PUT /api/v2/tickets/{ticket_id}.json answered 422: RecordInvalid")
+            tokens = list(upload_tokens())
+            late = self._hold("add_internal_note_once")
+            write = _SafeNote(self, ticket_id, stamp, self._comment(body, tokens), list(tags))
+            if late:
+                self.held.append(write)
+                raise ZendeskTimeout(f"PUT /api/v2/tickets/{ticket_id}.json timed out")
+            if not write.land():
+                look = True
+                continue
+            self._leave("add_internal_note_once")
+            return True
+        raise ZendeskConflict("the ticket kept changing")
 
     def create_ticket(self, draft: TicketDraft) -> int:
         self._enter("create_ticket")
+        earlier = self.idempotency.get(draft.external_id)
+        if earlier == 0:
+            raise ZendeskConflict("POST /api/v2/tickets.json answered 409: IdempotentRequestInProgress")
+        if earlier:
+            return earlier
+        late = self._hold("create_ticket")
+        self.idempotency[draft.external_id] = 0  # in progress
         ticket = FakeTicket(
             id=self._id(),
             requester_id=draft.requester_id,
@@ -96,16 +158,43 @@ class FakeZendeskTickets:
             tags=list(draft.tags),
             comments=[self._comment(draft.note, draft.upload_tokens)],
         )
-        self.tickets[ticket.id] = ticket
+
+        def land() -> bool:
+            self.tickets[ticket.id] = ticket
+            self.idempotency[draft.external_id] = ticket.id
+            return True
+
+        if late:
+            self.held.append(_HeldWrite(land))
+            raise ZendeskTimeout("POST /api/v2/tickets.json timed out")
+        land()
         self._leave("create_ticket")
         return ticket.id
 
     def has_comment_containing(self, ticket_id: int, marker: str) -> bool:
         self._enter("has_comment_containing")
+        ticket = self._ticket(ticket_id)
+        found = any(marker in c["body"] for c in ticket.comments[-100:])
+        self.after_look()
+        return found
+
+    def land_late_writes(self) -> list[bool]:
+        """Zendesk applies the held writes now; True for each it applied, False for each it refused."""
+        landed = [write.land() for write in self.held]
+        self.held.clear()
+        return landed
+
+    def _hold(self, operation: str) -> bool:
+        if self.late.get(operation, 0) > 0:
+            self.late[operation] -= 1
+            return True
+        return False
+
+    def _ticket(self, ticket_id: int) -> FakeTicket:
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
-            raise ZendeskNotFound("404")
-        return any(marker in c["body"] for c in ticket.comments[-100:])
+            raise ZendeskNotFound(f"GET /api/v2/tickets/{ticket_id}.json answered 404")
+        return ticket
 
     def tickets_with_external_id(self, external_id: str) -> list[int]:
         self._enter("tickets_with_external_id")
@@ -138,7 +227,7 @@ class FakeZendeskTickets:
 
     @property
     def writes(self) -> int:
-        return self.calls["add_internal_note"] + self.calls["create_ticket"]
+        return self.calls["add_internal_note_once"] + self.calls["create_ticket"]
 
 
 class FakeTextAnalyzer:

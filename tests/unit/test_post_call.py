@@ -245,7 +245,7 @@ def test_a_crash_between_the_zendesk_write_and_the_idempotency_record_does_not_w
 ) -> None:
     # Given the process dies right after Zendesk accepted the note (before anything else is saved)
     known_caller_with_ticket(rig)
-    rig.tickets.crash_after.add("add_internal_note")
+    rig.tickets.crash_after.add("add_internal_note_once")
     event = sqs_event(contact_event(CONTACT, agent=True))
     with pytest.raises(Crash):
         rig.handler(event)
@@ -298,6 +298,49 @@ def test_a_created_ticket_is_found_by_external_id_after_a_crash(rig: PostCallRig
     assert rig.contact(CONTACT)["postCall"]["ticketId"] == created[0].id
 
 
+def test_a_note_zendesk_applies_late_after_the_retry_looked_is_not_written_twice(rig: PostCallRig) -> None:
+    # Given the first attempt's note is held by Zendesk past the timeout (the attempt fails)
+    known_caller_with_ticket(rig)
+    rig.tickets.late["add_internal_note_once"] = 1
+    first = rig.handler(sqs_event(contact_event(CONTACT, agent=True)))
+    assert first["batchItemFailures"]
+    assert rig.tickets.notes(1001) == []
+
+    # When the retry has looked (nothing yet) and the held note lands right after the look
+    rig.tickets.after_look = rig.tickets.land_late_writes
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True), receive_count=2))
+
+    # Then the retry's safe update is refused, it looks again, and the ticket has one note
+    assert len(rig.tickets.notes(1001)) == 1
+    assert rig.tickets.calls["safe_update_refused"] == 1
+    assert rig.contact(CONTACT)["postCall"]["status"] == "DONE"
+
+
+def test_a_note_zendesk_applies_late_after_the_retry_wrote_is_refused(rig: PostCallRig) -> None:
+    known_caller_with_ticket(rig)
+    rig.tickets.late["add_internal_note_once"] = 1
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True)))
+    rig.handler(sqs_event(contact_event(CONTACT, agent=True), receive_count=2))
+
+    assert rig.tickets.land_late_writes() == [False]  # two minutes later: its stamp is stale
+    assert len(rig.tickets.notes(1001)) == 1
+
+
+def test_a_ticket_zendesk_creates_late_is_found_not_created_again(rig: PostCallRig) -> None:
+    rig.seed_contact(CONTACT, callerE164=JANE_E164, zendeskUserId=1001)
+    rig.tickets.late["create_ticket"] = 1
+    rig.handler(sqs_event(contact_event(CONTACT)))
+    in_progress = rig.handler(sqs_event(contact_event(CONTACT), receive_count=2))
+    assert in_progress["batchItemFailures"]  # the key is still in progress: retried, nothing created
+
+    assert rig.tickets.land_late_writes() == [True]
+    rig.handler(sqs_event(contact_event(CONTACT), receive_count=3))
+
+    created = [t for t in rig.tickets.tickets.values() if t.external_id == f"connect-contact:{CONTACT}"]
+    assert len(created) == 1
+    assert rig.contact(CONTACT)["postCall"]["ticketId"] == created[0].id
+
+
 def test_a_repeat_after_the_idempotency_record_expired_is_stopped_by_the_contact_record(
     rig: PostCallRig,
 ) -> None:
@@ -314,7 +357,7 @@ def test_a_repeat_after_the_idempotency_record_expired_is_stopped_by_the_contact
 
 def test_a_concurrent_attempt_waits_for_the_one_in_progress(rig: PostCallRig) -> None:
     known_caller_with_ticket(rig)
-    rig.tickets.crash_after.add("add_internal_note")
+    rig.tickets.crash_after.add("add_internal_note_once")
     with pytest.raises(Crash):
         rig.handler(sqs_event(contact_event(CONTACT, agent=True)))
     # The other copy arrives while the first invocation could still be running
@@ -328,7 +371,7 @@ def test_a_concurrent_attempt_waits_for_the_one_in_progress(rig: PostCallRig) ->
 def test_zendesk_429_with_retry_after_delays_the_message_instead_of_sleeping(rig: PostCallRig) -> None:
     # Given Zendesk rate-limits the note once, asking to come back in 7 s
     known_caller_with_ticket(rig)
-    rig.tickets.fail["add_internal_note"] = [ZendeskRateLimited("PUT rate limited", retry_after=7)]
+    rig.tickets.fail["add_internal_note_once"] = [ZendeskRateLimited("PUT rate limited", retry_after=7)]
     rig.send(contact_event(CONTACT, agent=True))
 
     # When the message is delivered
@@ -348,7 +391,7 @@ def test_zendesk_429_with_retry_after_delays_the_message_instead_of_sleeping(rig
 
 def test_transient_failures_back_off_exponentially(rig: PostCallRig) -> None:
     known_caller_with_ticket(rig)
-    rig.tickets.fail["add_internal_note"] = [ZendeskUnavailable("PUT answered 503")] * 3
+    rig.tickets.fail["add_internal_note_once"] = [ZendeskUnavailable("PUT answered 503")] * 3
     rig.send(contact_event(CONTACT, agent=True))
     rig.deliver()
     assert all(
@@ -362,7 +405,7 @@ def test_after_the_retry_limit_the_message_lands_in_the_dead_letter_queue_with_i
 ) -> None:
     # Given Zendesk keeps failing
     known_caller_with_ticket(rig)
-    rig.tickets.fail["add_internal_note"] = [
+    rig.tickets.fail["add_internal_note_once"] = [
         ZendeskUnavailable("PUT /api/v2/tickets/1001.json answered 503")
     ] * 50
     rig.send(contact_event(CONTACT, agent=True))
@@ -372,7 +415,7 @@ def test_after_the_retry_limit_the_message_lands_in_the_dead_letter_queue_with_i
 
     # Then the last attempt moved it to the dead-letter queue, with the reason, and the contact says FAILED
     max_receives = rig.settings.post_call.max_receives
-    assert rig.tickets.calls["add_internal_note"] == max_receives
+    assert rig.tickets.calls["add_internal_note_once"] == max_receives
     assert rig.queued() == 0
     (dead,) = rig.dead_letters()
     attributes = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
@@ -386,7 +429,7 @@ def test_after_the_retry_limit_the_message_lands_in_the_dead_letter_queue_with_i
 
 def test_when_the_dead_letter_copy_fails_the_redrive_policy_still_moves_the_message(rig: PostCallRig) -> None:
     known_caller_with_ticket(rig)
-    rig.tickets.fail["add_internal_note"] = [ZendeskUnavailable("503")] * 50
+    rig.tickets.fail["add_internal_note_once"] = [ZendeskUnavailable("503")] * 50
     rig.queue._dead_letter_queue_url = rig.env["POST_CALL_DLQ_URL"] + "-missing"
     rig.send(contact_event(CONTACT, agent=True))
     rig.deliver(max_polls=30)

@@ -22,7 +22,9 @@ from connect_zendesk.adapters.zendesk.session import (
 from connect_zendesk.deadline import Deadline, deadline_scope, run_within
 from connect_zendesk.errors import (
     ZendeskAuthFailed,
+    ZendeskConflict,
     ZendeskError,
+    ZendeskIdempotencyMismatch,
     ZendeskNotFound,
     ZendeskRateLimited,
     ZendeskRejected,
@@ -263,7 +265,25 @@ def test_other_4xx_summarise_the_body_safely(zendesk: Harness, body: bytes, summ
     assert str(raised.value) == f"POST /api/v2/tickets.json answered 400: {summary}"
 
 
-@pytest.mark.parametrize("status", [304, 400, 409, 413, 422])
+def test_a_safe_update_collision_is_a_retryable_conflict_not_a_rejection(zendesk: Harness) -> None:
+    zendesk.answer_with(canned(409, {"error": "UpdateConflict", "description": "Safe Update prevented..."}))
+
+    with pytest.raises(ZendeskConflict) as raised:
+        zendesk.session.put(f"{BASE}/tickets/1.json", json={})
+
+    assert not isinstance(raised.value, ZendeskRejected)  # SQS retries it; it is never dead-lettered at once
+    assert str(raised.value) == "PUT /api/v2/tickets/1.json answered 409: UpdateConflict"
+
+
+def test_a_reused_idempotency_key_is_told_apart_from_other_400s(zendesk: Harness) -> None:
+    body = {"error": "IdempotentRequestError", "description": "Request parameters don't match"}
+    zendesk.answer_with(canned(400, body))
+
+    with pytest.raises(ZendeskIdempotencyMismatch):
+        zendesk.session.post(f"{BASE}/tickets.json", json={})
+
+
+@pytest.mark.parametrize("status", [304, 400, 413, 422])
 def test_non_success_statuses_without_a_special_case_are_rejected(zendesk: Harness, status: int) -> None:
     zendesk.answer_with(canned(status))
 

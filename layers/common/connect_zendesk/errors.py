@@ -57,6 +57,20 @@ class ZendeskRejected(ZendeskError):
     error_type = "ZendeskRejected"
 
 
+class ZendeskConflict(ZendeskError):
+    """409: the ticket changed since the stamp a safe update carried, or a request with the same
+    Idempotency-Key is still in progress. Not a verdict on the request: look again and retry."""
+
+    error_type = "ZendeskConflict"
+
+
+class ZendeskIdempotencyMismatch(ZendeskConflict):
+    """400 IdempotentRequestError: this Idempotency-Key was used with other parameters. The first
+    request with the key may have landed (or may still land): find what it made before anything else."""
+
+    error_type = "ZendeskIdempotencyMismatch"
+
+
 class ZendeskBadResponse(ZendeskError):
     """A 2xx whose body is not what the API documents (truncated JSON, missing fields)."""
 

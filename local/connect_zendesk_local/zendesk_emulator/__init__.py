@@ -57,16 +57,32 @@ Control endpoints (no auth, never faulted, not recorded): ``GET /__emulator/heal
 ``GET|DELETE /__emulator/requests`` (the request log), ``GET|POST /__emulator/faults`` (a JSON object of
 FaultConfig fields; missing fields take their defaults), ``POST /__emulator/reset`` (reload the seed,
 clear the log; optional ``{"dataset": {...}}``).
+
+Late commits (``late_writes.py``): ``POST /__emulator/late-writes`` arms the next ``count`` writes
+matching ``path_pattern`` (``hold_seconds``, ``late_seconds`` up to 120); they are recorded in the
+request log with ``fault: "late_write"`` and ``status: null``, answered with a dropped connection, and
+applied only by ``POST /__emulator/late-writes/apply`` (which moves the emulator's clock to each
+write's time); ``GET`` lists armed, queued and applied writes, ``DELETE`` disarms and forgets them.
+
+What the exactly-once writes rely on: ``PUT tickets/{id}`` with ``safe_update: true`` and
+``updated_stamp`` answers 409 ``UpdateConflict`` when the ticket's ``updated_at`` is later than the
+stamp (checked when the write is applied); ``POST tickets`` with ``Idempotency-Key`` replays the
+first answer (``x-idempotency-lookup: hit``; a first use answers ``miss``) for 2 hours, answers 400
+``IdempotentRequestError`` to the same key with other parameters, and 409
+``IdempotentRequestInProgress`` while the first request is still being processed (Zendesk does not
+document that case).
 """
 
 from connect_zendesk_local.zendesk_emulator.dataset import load_demo_dataset
 from connect_zendesk_local.zendesk_emulator.faults import FaultConfig, FaultMode
+from connect_zendesk_local.zendesk_emulator.late_writes import LateWriteConfig
 from connect_zendesk_local.zendesk_emulator.server import RecordedRequest, ZendeskEmulator
 from connect_zendesk_local.zendesk_emulator.store import Upload, ZendeskStore
 
 __all__ = [
     "FaultConfig",
     "FaultMode",
+    "LateWriteConfig",
     "RecordedRequest",
     "Upload",
     "ZendeskEmulator",

@@ -9,22 +9,27 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from connect_zendesk_local.zendesk_emulator import search, tickets, uploads, users
 from connect_zendesk_local.zendesk_emulator.errors import (
     ApiError,
     bad_request,
+    idempotency_in_progress,
+    idempotency_mismatch,
     invalid_endpoint,
     not_found,
     too_many_values,
 )
 from connect_zendesk_local.zendesk_emulator.paging import Query, build_url, first, paginate, sort_items
 from connect_zendesk_local.zendesk_emulator.records import JSON
-from connect_zendesk_local.zendesk_emulator.store import ZendeskStore
+from connect_zendesk_local.zendesk_emulator.store import IdempotentCreate, ZendeskStore
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 MAX_SHOW_MANY_IDS = 100
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=2)
+IDEMPOTENCY_LOOKUP = "x-idempotency-lookup"
 
 
 @dataclass
@@ -226,6 +231,49 @@ def show_ticket(store: ZendeskStore, request: ApiRequest, match: re.Match[str]) 
 
 @route("POST", r"tickets")
 def create_ticket(store: ZendeskStore, request: ApiRequest, _match: re.Match[str]) -> ApiResponse:
+    """``Idempotency-Key`` (Zendesk keeps it 2 hours): a repeat with the same parameters replays the
+    first answer with ``x-idempotency-lookup: hit``; other parameters answer 400
+    IdempotentRequestError; a key whose first request is still being processed answers 409."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return _create_ticket(store, request)
+    fingerprint = json.dumps(request.json(), sort_keys=True)
+    earlier = store.idempotency.get(key)
+    if earlier is not None and store.moment() - earlier.stored_at > IDEMPOTENCY_KEY_LIFETIME:
+        earlier = None
+    if earlier is not None:
+        if earlier.fingerprint != fingerprint:
+            raise idempotency_mismatch()
+        if earlier.answer is None:
+            raise idempotency_in_progress()
+        status, body, headers = earlier.answer
+        return ApiResponse(status, body, headers={**headers, IDEMPOTENCY_LOOKUP: "hit"})
+    store.idempotency[key] = IdempotentCreate(fingerprint, store.moment())
+    try:
+        response = _create_ticket(store, request)
+    except ApiError:
+        del store.idempotency[key]  # only successful answers are kept (a refusal can be retried)
+        raise
+    store.idempotency[key].answer = (response.status, response.body, dict(response.headers))
+    response.headers[IDEMPOTENCY_LOOKUP] = "miss"
+    return response
+
+
+def reserve_idempotency_key(store: ZendeskStore, request: ApiRequest) -> None:
+    """A create held as a late write is "being processed": its key answers 409 until it is applied."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and request.method == "POST" and key not in store.idempotency:
+        store.idempotency[key] = IdempotentCreate(json.dumps(request.json(), sort_keys=True), store.moment())
+
+
+def release_idempotency_key(store: ZendeskStore, request: ApiRequest) -> None:
+    key = request.headers.get("idempotency-key")
+    earlier = store.idempotency.get(key) if key is not None else None
+    if earlier is not None and earlier.answer is None:
+        del store.idempotency[key]  # type: ignore[arg-type]
+
+
+def _create_ticket(store: ZendeskStore, request: ApiRequest) -> ApiResponse:
     written = tickets.create_ticket(store, tickets.ticket_payload(request.json()), request.actor_id)
     ticket = store.render_ticket(written.ticket)
     headers = {"Location": ticket["url"], **_api_warning("create", written.unpermitted_keys)}

@@ -40,3 +40,40 @@ def record_invalid(field: str, description: str, error: str = "InvalidValue") ->
     return ApiError(
         422, {"error": "RecordInvalid", "description": "Record validation errors", "details": details}
     )
+
+
+def update_conflict() -> ApiError:
+    """409 to a safe update whose ``updated_stamp`` is older than the ticket's last update."""
+    return ApiError(
+        409,
+        {
+            "error": "UpdateConflict",
+            "description": "Safe Update prevented the update due to outdated ticket data. "
+            "Please fetch the latest ticket data and try again.",
+        },
+    )
+
+
+def idempotency_mismatch() -> ApiError:
+    """400 to an Idempotency-Key used before with other request parameters."""
+    return ApiError(
+        400,
+        {
+            "error": "IdempotentRequestError",
+            "description": "Request parameters don't match the given idempotency key",
+        },
+    )
+
+
+def idempotency_in_progress() -> ApiError:
+    """409 to an Idempotency-Key whose first request is still being processed.
+
+    Zendesk does not document this case; the emulator answers what such services commonly answer.
+    """
+    return ApiError(
+        409,
+        {
+            "error": "IdempotentRequestInProgress",
+            "description": "A request with this idempotency key is still being processed",
+        },
+    )

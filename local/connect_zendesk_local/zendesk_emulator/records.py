@@ -46,6 +46,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(ISO_FORMAT)
 
 
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time as Zendesk writes them (``Z`` or an offset); None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def hours_before(now: datetime, hours: float) -> str:
     return iso(now - timedelta(hours=hours))
 

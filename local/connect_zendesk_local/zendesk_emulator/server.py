@@ -9,6 +9,7 @@ import copy
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -30,6 +31,7 @@ from connect_zendesk_local.zendesk_emulator.faults import (
     server_error_body,
     truncate_json,
 )
+from connect_zendesk_local.zendesk_emulator.late_writes import LateWriteConfig, LateWrites
 from connect_zendesk_local.zendesk_emulator.store import ZendeskStore
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ class ZendeskEmulator:
         self._stopping = threading.Event()
         self._server: _EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._late_writes = LateWrites()
         self._rate_window = (0, 0)  # (minute, requests in it)
         self._rate_lock = threading.Lock()
 
@@ -203,6 +206,7 @@ class ZendeskEmulator:
         Faults are left as they are.
         """
         self._store.reload(dataset if dataset is not None else self._dataset)
+        self._late_writes.clear()
         self._log.clear()
 
     def requests_log(self) -> list[RecordedRequest]:
@@ -211,12 +215,46 @@ class ZendeskEmulator:
     def clear_requests_log(self) -> None:
         self._log.clear()
 
+    # ----------------------------------------------------------------- late commits (late_writes.py)
+    def arm_late_writes(self, config: LateWriteConfig) -> None:
+        self._late_writes.arm(config)
+
+    def clear_late_writes(self) -> None:
+        """Disarm, and forget held writes without applying them."""
+        self._late_writes.clear()
+
+    def late_writes(self) -> dict[str, Any]:
+        return self._late_writes.to_dict()
+
+    def apply_late_writes(self) -> list[int | None]:
+        """Apply every held write now, each at its own time (the emulator's clock moves forward to it);
+        returns the status Zendesk answered each (to nobody): 200/201 applied, 409 refused, ..."""
+        statuses: list[int | None] = []
+        for late in self._late_writes.due():
+            with self._store.lock:
+                behind = (late.apply_at - self._store.moment()).total_seconds()
+                self._store.advance_clock(behind)
+                api.release_idempotency_key(self._store, late.request)
+                late.request.actor_id = self._store.api_user_id
+                late.status = api.dispatch(self._store, late.request).status
+            self._late_writes.record_applied(late)
+            statuses.append(late.status)
+        return statuses
+
     # ----------------------------------------------------------------- serving (called by _Handler)
     def handle_api(self, request: ApiRequest) -> ApiResponse | None:
         """Answer one recorded request; None means "drop the connection without an answer"."""
         entry = self._log.start(request.method, request.path, dict(request.query), request.body)
         response: ApiResponse | None = None
         try:
+            if self._authenticated(request.headers.get("authorization", "")):
+                late = self._late_writes.take(request, self._store.moment())
+                if late is not None:
+                    entry.fault = "late_write"
+                    with self._store.lock:
+                        api.reserve_idempotency_key(self._store, request)
+                    self._stopping.wait(late.hold_seconds)
+                    return None  # the client hears nothing; the write is applied later
             decision = self._fault_state.decide(request.path)
             entry.fault = None if decision.mode == "none" else decision.mode
             response = self._answer(request, decision)
@@ -309,6 +347,10 @@ class ZendeskEmulator:
             ("GET", "faults"): lambda _body: json_response(200, {"faults": self.faults.to_dict()}),
             ("POST", "faults"): self._set_faults,
             ("POST", "reset"): self._reset_from_control,
+            ("GET", "late-writes"): lambda _body: json_response(200, self.late_writes()),
+            ("POST", "late-writes"): self._arm_late_writes,
+            ("DELETE", "late-writes"): self._clear_late_writes,
+            ("POST", "late-writes/apply"): lambda _body: self._apply_late_writes_json(),
         }
         action = actions.get((method, path.removeprefix(CONTROL_PREFIX).rstrip("/")))
         if action is None:
@@ -338,6 +380,24 @@ class ZendeskEmulator:
         except ValueError as exc:
             return json_response(400, {"error": "InvalidFaultConfig", "description": str(exc)})
         return json_response(200, {"faults": self.faults.to_dict()})
+
+    def _arm_late_writes(self, body: bytes) -> ApiResponse:
+        try:
+            data = json.loads(body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object of LateWriteConfig fields")
+            self.arm_late_writes(LateWriteConfig.from_dict(data))
+        except (ValueError, TypeError, re.error) as exc:
+            return json_response(400, {"error": "InvalidLateWriteConfig", "description": str(exc)})
+        return json_response(200, self.late_writes())
+
+    def _clear_late_writes(self, _body: bytes) -> ApiResponse:
+        self.clear_late_writes()
+        return json_response(200, self.late_writes())
+
+    def _apply_late_writes_json(self) -> ApiResponse:
+        statuses = self.apply_late_writes()
+        return json_response(200, {**self.late_writes(), "statuses": statuses})
 
     def _reset_from_control(self, body: bytes) -> ApiResponse:
         try:

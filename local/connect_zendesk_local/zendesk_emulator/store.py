@@ -10,7 +10,7 @@ import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connect_zendesk_local.zendesk_emulator import records
@@ -34,6 +34,16 @@ class Upload:
 
 
 @dataclass
+class IdempotentCreate:
+    """What Zendesk keeps for an ``Idempotency-Key`` (2 hours): the request's parameters and, once the
+    request is done, its answer (None while it is still being processed, e.g. held as a late write)."""
+
+    fingerprint: str
+    stored_at: datetime
+    answer: tuple[int, bytes, dict[str, str]] | None = None
+
+
+@dataclass
 class StoredFile:
     record: JSON
     data: bytes = field(repr=False)
@@ -46,6 +56,7 @@ class ZendeskStore:
     comments: dict[int, list[JSON]]
     files: dict[int, StoredFile]
     uploads: dict[str, Upload]
+    idempotency: dict[str, IdempotentCreate]
     api_user_id: int
 
     def __init__(
@@ -58,6 +69,10 @@ class ZendeskStore:
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        # How far the emulator's time runs ahead of the wall clock: a write applied "two minutes late"
+        # moves it, so that write's updated_at differs from every stamp read before it.
+        self.clock_offset = timedelta(0)
+        self.idempotency = {}
         self.renderer = Renderer(base_url)
         self.api_email = api_email
         self.reload(dataset)
@@ -67,6 +82,8 @@ class ZendeskStore:
         with self.lock:
             self.users, self.identities, self.tickets, self.comments = {}, {}, {}, {}
             self.files, self.uploads = {}, {}
+            self.idempotency = {}
+            self.clock_offset = timedelta(0)
             self._sequence = FIRST_GENERATED_ID
             self._load(copy.deepcopy(dataset))
             self.api_user_id = self._ensure_api_user(self.api_email)
@@ -83,7 +100,13 @@ class ZendeskStore:
         return max([0, *self.tickets]) + 1
 
     def now(self) -> str:
-        return records.iso(self.clock())
+        return records.iso(self.clock() + self.clock_offset)
+
+    def moment(self) -> datetime:
+        return self.clock() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        self.clock_offset += timedelta(seconds=max(seconds, 0.0))
 
     # ----------------------------------------------------------------- seed loading
     def _load(self, dataset: JSON) -> None:

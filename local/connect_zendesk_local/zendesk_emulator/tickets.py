@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from connect_zendesk_local.zendesk_emulator import records
-from connect_zendesk_local.zendesk_emulator.errors import bad_request, record_invalid
+from connect_zendesk_local.zendesk_emulator.errors import bad_request, record_invalid, update_conflict
 from connect_zendesk_local.zendesk_emulator.records import JSON
 from connect_zendesk_local.zendesk_emulator.store import ZendeskStore
 from connect_zendesk_local.zendesk_emulator.uploads import claim_uploads
@@ -28,7 +28,7 @@ PASS_THROUGH_FIELDS = (
 )
 VALIDATED_FIELDS = ("subject", "status", "priority", "type", "assignee_id", "requester_id", "external_id")
 OTHER_UPDATE_FIELDS = ("comment", "tags", "additional_tags", "remove_tags", "custom_fields", "fields")
-# Accepted and ignored: the emulator has no custom statuses and no safe-update collision check.
+# Accepted and ignored: the emulator has no custom statuses. (safe_update/updated_stamp: see below.)
 IGNORED_UPDATE_FIELDS = ("custom_status_id", "safe_update", "updated_stamp")
 UPDATE_FIELDS = frozenset(
     (*PASS_THROUGH_FIELDS, *VALIDATED_FIELDS, *OTHER_UPDATE_FIELDS, *IGNORED_UPDATE_FIELDS)
@@ -121,6 +121,7 @@ def update_ticket(store: ZendeskStore, ticket_id: int, payload: JSON, actor_id: 
     ticket = store.ticket(ticket_id)
     if ticket["status"] == "closed":
         raise record_invalid("status", "Status: closed prevents ticket update", "ClosedPreventsUpdate")
+    _check_safe_update(ticket, payload)
     changes = _validated_changes(store, payload)
     tags = _updated_tags(ticket["tags"], payload)
     custom_fields = _custom_fields(payload)
@@ -180,6 +181,22 @@ def normalise_tags(tags: Any) -> list[str]:
 
 
 # --------------------------------------------------------------------------- validation helpers
+def _check_safe_update(ticket: JSON, payload: JSON) -> None:
+    """``safe_update: true`` with ``updated_stamp``: 409 when the ticket was updated after the stamp.
+
+    Checked when the update is applied, so a write held past its client's timeout and applied late
+    is refused if anything changed the ticket meanwhile (and changes it, if it is applied).
+    """
+    if payload.get("safe_update") is not True or payload.get("updated_stamp") is None:
+        return
+    stamp = records.parse_time(payload["updated_stamp"])
+    if stamp is None:
+        raise bad_request("updated_stamp is not an ISO 8601 time")
+    updated = records.parse_time(ticket["updated_at"])
+    if updated is not None and updated > stamp:
+        raise update_conflict()
+
+
 def _validated_changes(store: ZendeskStore, payload: JSON) -> JSON:
     changes: JSON = {}
     if "subject" in payload:

@@ -105,6 +105,14 @@ class FakeDesk(FakeZendesk):
             TicketComment(author_id or AGENT.id, body, public, datetime.now(NOW.tzinfo))
         )
 
+    def add_comment_once(
+        self, ticket_id: int, body: str, *, marker: str, public: bool, look_first: bool = True
+    ) -> bool:
+        if look_first and any(marker in c.body for c in self.comments.get(ticket_id, [])):
+            return False
+        self.add_comment(ticket_id, body, public=public)
+        return True
+
     def create_end_user(
         self, name: str, *, phone: str = "", email: str = "", locale: str = ""
     ) -> ZendeskUser:

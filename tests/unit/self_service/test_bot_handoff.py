@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from bot_doubles import FakeDesk, contact
 from connect_zendesk.adapters import contacts_table
+from connect_zendesk.domain.models import TicketComment
 from connect_zendesk.errors import StorageError, ZendeskRateLimited, ZendeskTimeout
 from connect_zendesk.services import Services
 from connect_zendesk_local.cfn_template import Template
 from connect_zendesk_local.lex_conversation import LexConversation
-from unit_doubles import JANE
+from unit_doubles import AGENT, JANE, NOW
 
 Talk = Callable[..., LexConversation]
 
@@ -49,7 +50,8 @@ def test_given_a_known_caller_when_asking_for_an_agent_then_the_conversation_goe
     assert lines[5].startswith(
         "[2026-11-21T12:00:00Z] Bot: Thanks, I've noted that you're calling about ticket 1001."
     )
-    assert lines[-1] == "[2026-11-21T12:00:00Z] Caller: let me talk to a person"
+    assert lines[-3] == "[2026-11-21T12:00:00Z] Caller: let me talk to a person"
+    assert lines[-1] == f"[connect-handoff:{jane_call}]"  # the marker a retried handoff looks for
     record = contact(aws, jane_call)
     assert record["handoff"] == {
         "at": "2026-11-21T12:00:00Z",
@@ -149,6 +151,23 @@ def test_given_the_note_was_written_when_the_handoff_turn_is_retried_then_no_sec
 
     assert len(desk.written) == 1
     assert again["sessionState"]["sessionAttributes"]["zendeskTicketId"] == "1001"
+
+
+def test_given_an_earlier_turns_handoff_note_landed_late_when_handing_over_then_no_second_note_is_added(
+    talk: Talk, jane_call: str, desk: FakeDesk
+) -> None:
+    # Given a turn that died with its handoff write in flight (no record of it), which Zendesk applied
+    bot = talk(contact_id=jane_call)
+    bot.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
+    late = TicketComment(AGENT.id, f"Conversation ... [connect-handoff:{jane_call}]", False, NOW)
+    desk.comments[1001].append(late)
+
+    # When the caller is handed over
+    turn = bot.say("agent", intent="SpeakToAgent")
+
+    # Then the bot looks for the contact's marker first, finds it and writes nothing more
+    assert desk.written == []
+    assert turn.session_attributes["zendeskTicketId"] == "1001"
 
 
 def test_given_repeated_misunderstandings_when_falling_back_then_the_third_miss_hands_over(
@@ -346,4 +365,4 @@ def test_given_an_unreadable_log_when_handing_over_then_the_note_still_names_the
 
     (note,) = desk.written
     assert note.body.splitlines()[1] == f"Caller: +14155552671, Zendesk user {JANE.id}"
-    assert note.body.splitlines()[-1].endswith("Caller: agent")
+    assert note.body.splitlines()[-3].endswith("Caller: agent")

@@ -337,9 +337,13 @@ class _Session:
     def __init__(self, answers: dict[tuple[str, str], Any]) -> None:
         self.answers = answers
         self.sent: list[tuple[str, str, Any]] = []
+        self.headers: list[dict[str, str] | None] = []
 
-    def request(self, method: str, url: str, json: Any = None) -> _Response:
+    def request(
+        self, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> _Response:
         self.sent.append((method, url, json))
+        self.headers.append(headers)
         answer = self.answers[(method, url.split("/api/v2/")[1])]
         if isinstance(answer, type) and issubclass(answer, Exception):
             raise answer("answered")
@@ -403,6 +407,40 @@ def test_a_ticket_is_described_only_to_its_requester_and_never_its_internal_note
     ) == 0
 
 
+def test_a_handoff_note_is_a_safe_update_sent_only_when_its_marker_is_not_there() -> None:
+    comments = {"comments": [_comment(7, "older")]}
+    client = _Client(
+        {
+            ("GET", "tickets/5.json"): {"ticket": _ticket(5, 7)},
+            ("GET", "tickets/5/comments.json?per_page=100&sort_order=desc"): comments,
+            ("PUT", "tickets/5.json"): {"ticket": _ticket(5, 7)},
+        }
+    )
+    gateway = ZendeskGateway(lambda: client)
+
+    assert gateway.add_comment_once(5, "note [h:1]", marker="[h:1]", public=False) is True
+    comments["comments"].append(_comment(1, "note [h:1]", public=False))
+    assert gateway.add_comment_once(5, "note [h:1]", marker="[h:1]", public=False) is False
+
+    methods = [
+        (method, url.split("/api/v2/")[1].split("?")[0]) for method, url, _ in client.tickets.session.sent
+    ]
+    assert methods == [
+        ("GET", "tickets/5.json"),  # the stamp first, then the look: a write landing between is refused
+        ("GET", "tickets/5/comments.json"),
+        ("PUT", "tickets/5.json"),
+        ("GET", "tickets/5.json"),
+        ("GET", "tickets/5/comments.json"),
+    ]
+    assert client.tickets.session.sent[2][2] == {
+        "ticket": {
+            "comment": {"body": "note [h:1]", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2026-11-19T12:00:00Z",
+        }
+    }
+
+
 def test_ticket_writes_send_the_documented_bodies() -> None:
     client = _Client(
         {
@@ -432,6 +470,8 @@ def test_ticket_writes_send_the_documented_bodies() -> None:
     user = gateway.create_end_user("Caller +1", phone="+1", email="c@example.com", locale="ja")
 
     sent = client.tickets.session.sent
+    assert client.tickets.session.headers[0] == {"Idempotency-Key": "cz-1-CreateTicket"}  # late commits
+    assert client.tickets.session.headers[1] is None  # no external id: nothing to key on
     assert sent[0][2] == {
         "ticket": {
             "subject": "Printer",

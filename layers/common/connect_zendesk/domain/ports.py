@@ -71,11 +71,20 @@ class ZendeskTickets(Protocol):
 
     def tickets_by_external_id(self, external_id: str) -> list[TicketSummary]: ...
 
-    def create_ticket(self, ticket: NewTicket) -> TicketSummary: ...
+    def create_ticket(self, ticket: NewTicket) -> TicketSummary:
+        """With an external id: once per external id, even when an earlier request lands late."""
+        ...
 
     def add_comment(
         self, ticket_id: int, body: str, *, public: bool, author_id: int | None = None
     ) -> None: ...
+
+    def add_comment_once(
+        self, ticket_id: int, body: str, *, marker: str, public: bool, look_first: bool = True
+    ) -> bool:
+        """Add the comment unless one containing `marker` is on the ticket (False then); a write
+        Zendesk applies late, after the client gave up on it, can never make a second one."""
+        ...
 
     def create_end_user(
         self, name: str, *, phone: str = "", email: str = "", locale: str = ""

@@ -66,11 +66,24 @@ class PendingResolution:
 class ZendeskTickets(Protocol):
     """The Zendesk writes the after-call steps make."""
 
-    def add_internal_note(
-        self, ticket_id: int, body: str, *, tags: Sequence[str], upload_tokens: Sequence[str] = ()
-    ) -> None: ...
+    def add_internal_note_once(
+        self,
+        ticket_id: int,
+        body: str,
+        *,
+        marker: str,
+        tags: Sequence[str],
+        upload_tokens: Callable[[], Sequence[str]] = tuple,
+        look_first: bool = True,
+    ) -> bool:
+        """Add the note unless a comment containing `marker` is there (False then), such that a
+        write Zendesk applies late (after the client gave up on it) can never make a second one.
+        `upload_tokens` is called only when the note is about to be written."""
+        ...
 
-    def create_ticket(self, draft: TicketDraft) -> int: ...
+    def create_ticket(self, draft: TicketDraft) -> int:
+        """Create the ticket once per `draft.external_id`, even when an earlier request lands late."""
+        ...
 
     def has_comment_containing(self, ticket_id: int, marker: str) -> bool:
         """Whether one of the ticket's newest comments contains `marker`."""

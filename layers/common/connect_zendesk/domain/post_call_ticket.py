@@ -4,7 +4,9 @@ The Powertools idempotency record makes a repeat of a finished update a no-op. T
 what it cannot: a crash after Zendesk accepted the note but before the record was saved. Before
 writing, the Contacts item's `postCall` is set to WRITING; an attempt that finds any earlier state
 first asks Zendesk whether the note is already there — a comment with the contact's marker on an
-existing ticket, or a ticket with the contact's external id — and writes only if not.
+existing ticket, or a ticket with the contact's external id — and writes only if not. A write Zendesk
+applies late (after the attempt that sent it gave up) cannot make a second note either: the note is
+a safe update and the ticket creation carries an idempotency key (see the Zendesk adapter).
 
 Ticket choice: the ticket chosen on the contact (confirmed in the IVR or created at handoff);
 otherwise a new ticket for the caller's Zendesk user, channel voice; for an unknown number, a new
@@ -76,12 +78,17 @@ def write_note_once(request: NoteRequest, services: CallServices) -> NoteWrite:
     selected = contact.selected_ticket_id or (contact.handoff.ticket_id if contact.handoff else None)
     if selected is not None:
         try:
-            if earlier_attempt and services.zendesk_tickets.has_comment_containing(selected, marker):
+            written = services.zendesk_tickets.add_internal_note_once(
+                selected,
+                request.note.body,
+                marker=marker,
+                tags=request.tags,
+                upload_tokens=uploads.tokens,
+                look_first=earlier_attempt,
+            )
+            if not written:
                 logger.info("note already on the ticket: not written again", extra={"ticket_id": selected})
                 return NoteWrite("already_written", selected)
-            services.zendesk_tickets.add_internal_note(
-                selected, request.note.body, tags=request.tags, upload_tokens=uploads.tokens()
-            )
         except (ZendeskNotFound, ZendeskRejected) as exc:
             # Closed tickets take no comments and deleted ones are gone: the call gets a follow-up ticket.
             logger.warning("chosen ticket refused the note: creating a follow-up", extra={"reason": str(exc)})

@@ -19,12 +19,21 @@ from zenpy.lib.exception import ZenpyException
 
 from connect_zendesk.adapters.zendesk.client import zenpy_client
 from connect_zendesk.domain.models import NewTicket, TicketComment, TicketDetail, TicketSummary, ZendeskUser
-from connect_zendesk.errors import InvalidInput, ZendeskBadResponse, ZendeskError, ZendeskNotFound
+from connect_zendesk.errors import (
+    InvalidInput,
+    ZendeskBadResponse,
+    ZendeskConflict,
+    ZendeskError,
+    ZendeskIdempotencyMismatch,
+    ZendeskNotFound,
+)
 from connect_zendesk.settings import Settings
 
 MAX_RESULTS = 100
 COMMENTS_SCANNED = 20  # the latest reply is among the newest comments
 MAX_COMMENT_CHARS = 60_000  # Zendesk's comment limit is 64 KB
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+SAFE_UPDATE_ATTEMPTS = 3
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9:_.-]{1,255}$")
 
 
@@ -116,10 +125,22 @@ class ZendeskGateway:
                 "email": ticket.requester_email,
                 "name": ticket.requester_name or ticket.requester_email,
             }
+        headers: dict[str, str] = {}
         if ticket.external_id:
             payload["external_id"] = ticket.external_id
+            # Zendesk keeps the key 2 hours: a create that lands late answers the retry, never doubles.
+            headers[IDEMPOTENCY_KEY_HEADER] = ticket.external_id
         with _bad_responses("create ticket"):
-            return _ticket_json(self._send("POST", "tickets.json", {"ticket": payload})["ticket"])
+            try:
+                return _ticket_json(
+                    self._send("POST", "tickets.json", {"ticket": payload}, headers=headers)["ticket"]
+                )
+            except ZendeskIdempotencyMismatch:
+                # The first request with this key had other parameters (a longer conversation): its ticket.
+                made = self.tickets_by_external_id(ticket.external_id)
+                if made:
+                    return made[0]
+                raise
 
     def add_comment(self, ticket_id: int, body: str, *, public: bool, author_id: int | None = None) -> None:
         comment: dict[str, Any] = {"body": body[:MAX_COMMENT_CHARS], "public": public}
@@ -128,6 +149,37 @@ class ZendeskGateway:
         with _bad_responses("update ticket"):
             # The id is in the path only: Zendesk warns about (and ignores) ticket.id in the body.
             self._send("PUT", f"tickets/{_id(ticket_id)}.json", {"ticket": {"comment": comment}})
+
+    def add_comment_once(
+        self, ticket_id: int, body: str, *, marker: str, public: bool, look_first: bool = True
+    ) -> bool:
+        """A safe update (see adapters/zendesk/ticket_writes.py): the ticket's updated_at is read
+        before looking for `marker` and sent as `updated_stamp`; a 409 means the ticket changed since,
+        perhaps by our own late write, so look again before another try."""
+        ticket_id = _id(ticket_id)
+        look = look_first
+        with _bad_responses("update ticket"):
+            for _ in range(SAFE_UPDATE_ATTEMPTS):
+                stamp = str(self._send("GET", f"tickets/{ticket_id}.json")["ticket"]["updated_at"])
+                if look and self._has_comment_containing(ticket_id, marker):
+                    return False
+                comment = {"body": body[:MAX_COMMENT_CHARS], "public": public}
+                update = {"comment": comment, "safe_update": True, "updated_stamp": stamp}
+                try:
+                    self._send("PUT", f"tickets/{ticket_id}.json", {"ticket": update})
+                except ZendeskConflict:
+                    look = True
+                    continue
+                return True
+        raise ZendeskConflict(f"ticket {ticket_id} changed under {SAFE_UPDATE_ATTEMPTS} safe updates")
+
+    def _has_comment_containing(self, ticket_id: int, marker: str) -> bool:
+        comments = self._send(
+            "GET",
+            f"tickets/{ticket_id}/comments.json",
+            params={"sort_order": "desc", "per_page": str(MAX_RESULTS)},
+        )["comments"]
+        return any(marker in str(c.get("body") or c.get("plain_body") or "") for c in comments)
 
     def create_end_user(
         self, name: str, *, phone: str = "", email: str = "", locale: str = ""
@@ -155,11 +207,12 @@ class ZendeskGateway:
         path: str,
         payload: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         api = self._client().tickets
         url = api._build_url(Url(path, params=params or {}))
         # BudgetedSession answers every non-2xx with a typed error and bounds the request by the deadline.
-        response = api.session.request(method, url, json=payload)
+        response = api.session.request(method, url, json=payload, headers=headers or None)
         body = response.json()
         if not isinstance(body, dict):
             raise ValueError("not a JSON object")

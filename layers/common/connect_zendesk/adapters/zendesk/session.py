@@ -6,6 +6,8 @@ error before zenpy sees the response, so the rules live in one place:
 - 429 -> ZendeskRateLimited carrying Retry-After (queue consumers delay the message by it);
 - 401/403 -> ZendeskAuthFailed (and the cached token is dropped: it may have been rotated);
 - 404 -> ZendeskNotFound, other 4xx -> ZendeskRejected, 5xx/connection -> ZendeskUnavailable;
+- 409 (safe-update collision, idempotency key in progress) -> ZendeskConflict, and 400
+  IdempotentRequestError (key reused with other parameters) -> ZendeskIdempotencyMismatch: both retryable;
 - timeouts -> ZendeskTimeout.
 """
 
@@ -23,6 +25,8 @@ from requests.adapters import HTTPAdapter
 from connect_zendesk.deadline import current_deadline
 from connect_zendesk.errors import (
     ZendeskAuthFailed,
+    ZendeskConflict,
+    ZendeskIdempotencyMismatch,
     ZendeskNotFound,
     ZendeskRateLimited,
     ZendeskRejected,
@@ -33,6 +37,7 @@ from connect_zendesk.observability import logger, metrics
 
 MIN_USEFUL_SECONDS = 0.05
 CONNECT_TIMEOUT_SECONDS = 3.05
+IDEMPOTENCY_MISMATCH_ERROR = "IdempotentRequestError"  # Zendesk's error code for a reused key
 
 
 class BudgetedSession(requests.Session):
@@ -86,8 +91,13 @@ class BudgetedSession(requests.Session):
             raise ZendeskNotFound(f"{what} answered 404")
         if status >= 500:
             raise ZendeskUnavailable(f"{what} answered {status}")
+        error = _error_summary(response)
+        if status == 409:
+            raise ZendeskConflict(f"{what} answered 409: {error}")
+        if status == 400 and error == IDEMPOTENCY_MISMATCH_ERROR:
+            raise ZendeskIdempotencyMismatch(f"{what} answered 400: {error}")
         logger.warning("zendesk rejected a request", extra={"request": what, "status": status})
-        raise ZendeskRejected(f"{what} answered {status}: {_error_summary(response)}")
+        raise ZendeskRejected(f"{what} answered {status}: {error}")
 
 
 def _retry_after(response: requests.Response) -> float | None:

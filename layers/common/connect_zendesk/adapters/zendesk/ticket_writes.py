@@ -5,6 +5,16 @@ the same rules as every Zendesk call: the deadline bounds them, a 429 raises `Ze
 with Retry-After, 5xx and timeouts raise retryable errors, and nothing sleeps. zenpy's object layer
 is skipped on purpose: these endpoints need exact bodies (`public: false`, `uploads`, `external_id`,
 `additional_tags`) that zenpy's dirty-attribute tracking would not guarantee.
+
+Exactly one note, even when Zendesk applies a write after the client gave up on it (see the README,
+"Exactly one note per contact"). A note goes on an existing ticket as a *safe update*: the PUT
+carries `safe_update: true` and the ticket's `updated_at` as `updated_stamp`, read *before* looking
+for the note's marker, and Zendesk refuses it with 409 when the ticket changed since. A write that
+lands late changes the ticket, so whichever of two writes lands second is refused; the refused one
+reads again and finds the marker. A ticket is created with an `Idempotency-Key` (the contact's
+external id): a repeat inside Zendesk's window (2 hours) replays the first answer, a key still in
+progress answers 409, and a repeat with other parameters (new upload tokens) answers 400
+IdempotentRequestError, after which the ticket is looked up by its external id.
 """
 
 from __future__ import annotations
@@ -16,10 +26,17 @@ from typing import Any
 
 from connect_zendesk.adapters.zendesk.client import zenpy_client
 from connect_zendesk.domain.post_call_ports import NoteAttachment, TicketDraft
-from connect_zendesk.errors import InvalidInput, ZendeskBadResponse
+from connect_zendesk.errors import (
+    InvalidInput,
+    ZendeskBadResponse,
+    ZendeskConflict,
+    ZendeskIdempotencyMismatch,
+)
 from connect_zendesk.settings import Settings
 
 NEWEST_COMMENTS = 100  # a retry looks for its note among the ticket's newest comments
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+SAFE_UPDATE_ATTEMPTS = 3  # a ticket agents keep editing may refuse a few stamps in a row
 
 
 class ZendeskTicketWriter:
@@ -30,19 +47,46 @@ class ZendeskTicketWriter:
     def from_settings(cls, settings: Settings) -> ZendeskTicketWriter:
         return cls(lambda: zenpy_client(settings))
 
-    def add_internal_note(
-        self, ticket_id: int, body: str, *, tags: Sequence[str], upload_tokens: Sequence[str] = ()
-    ) -> None:
-        comment: dict[str, Any] = {"body": body, "public": False}
-        if upload_tokens:
-            comment["uploads"] = list(upload_tokens)
-        ticket: dict[str, Any] = {"comment": comment}
-        if tags:
-            ticket["additional_tags"] = list(tags)  # added to the ticket's tags, none removed
-        answer = self._request("PUT", f"tickets/{_id(ticket_id)}.json", json_body={"ticket": ticket})
-        _require(answer, "ticket", "update ticket")
+    def add_internal_note_once(
+        self,
+        ticket_id: int,
+        body: str,
+        *,
+        marker: str,
+        tags: Sequence[str],
+        upload_tokens: Callable[[], Sequence[str]] = tuple,
+        look_first: bool = True,
+    ) -> bool:
+        """Add the note unless a comment with `marker` is on the ticket; False when it already was.
+
+        `look_first=False` skips the first look (nothing of ours can be in flight on a first attempt);
+        after any 409 the marker is always looked for, since the change may be our own late write.
+        """
+        look = look_first
+        for _ in range(SAFE_UPDATE_ATTEMPTS):
+            # The stamp is read before the look: a write landing between them changes the ticket and
+            # gets this PUT refused, instead of slipping past both.
+            stamp = self._updated_stamp(ticket_id)
+            if look and self.has_comment_containing(ticket_id, marker):
+                return False
+            comment: dict[str, Any] = {"body": body, "public": False}
+            tokens = upload_tokens()
+            if tokens:
+                comment["uploads"] = list(tokens)
+            ticket: dict[str, Any] = {"comment": comment, "safe_update": True, "updated_stamp": stamp}
+            if tags:
+                ticket["additional_tags"] = list(tags)  # added to the ticket's tags, none removed
+            try:
+                answer = self._request("PUT", f"tickets/{_id(ticket_id)}.json", json_body={"ticket": ticket})
+            except ZendeskConflict:
+                look = True
+                continue
+            _require(answer, "ticket", "update ticket")
+            return True
+        raise ZendeskConflict(f"ticket {ticket_id} changed under {SAFE_UPDATE_ATTEMPTS} safe updates")
 
     def create_ticket(self, draft: TicketDraft) -> int:
+        """Create the ticket once per external id; a repeat answers the ticket the first one made."""
         comment: dict[str, Any] = {"body": draft.note, "public": False}
         if draft.upload_tokens:
             comment["uploads"] = list(draft.upload_tokens)
@@ -54,8 +98,28 @@ class ZendeskTicketWriter:
             "external_id": draft.external_id,
             "via": {"channel": draft.channel},
         }
-        answer = self._request("POST", "tickets.json", json_body={"ticket": ticket})
+        try:
+            answer = self._request(
+                "POST",
+                "tickets.json",
+                json_body={"ticket": ticket},
+                headers={IDEMPOTENCY_KEY_HEADER: draft.external_id},
+            )
+        except ZendeskIdempotencyMismatch:
+            # An earlier request with this key had other parameters; it may have made the ticket.
+            existing = self.tickets_with_external_id(draft.external_id)
+            if existing:
+                return existing[0]
+            raise  # still in flight, or it failed: retry later, never create beside it
         return _id_of(_require(answer, "ticket", "create ticket"), "create ticket")
+
+    def _updated_stamp(self, ticket_id: int) -> str:
+        answer = self._request("GET", f"tickets/{_id(ticket_id)}.json")
+        ticket = _require(answer, "ticket", "show ticket")
+        stamp = ticket.get("updated_at") if isinstance(ticket, dict) else None
+        if not isinstance(stamp, str) or not stamp:
+            raise ZendeskBadResponse("show ticket: no updated_at")
+        return stamp
 
     def has_comment_containing(self, ticket_id: int, marker: str) -> bool:
         answer = self._request(

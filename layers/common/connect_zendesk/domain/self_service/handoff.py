@@ -4,6 +4,9 @@ A handoff closes the bot with `handoff=true` for the contact flow and, where Zen
 puts the whole timestamped conversation on the caller's ticket (the one this call is about, else a
 new one) so the agent starts with context. If Zendesk cannot be written now, the conversation is
 still in the Contacts record and the handoff is marked `noteStatus: PENDING` for the post-call step.
+A handoff note whose write timed out may still land late: every handoff writes its note as a safe
+update after looking for the contact's marker, and a new ticket carries
+the contact's external id as Idempotency-Key, so either way the ticket gets one handoff note.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def _note_conversation(turn: Turn, reason: str) -> tuple[int | None, str]:
     try:
         target = turn.selected_ticket() or turn.int_attribute("discussedTicketId")
         if target is not None:
-            turn.services.zendesk.add_comment(target, body, public=False)
+            _add_note_once(turn, target, body)
             return target, WRITTEN
         requester = zendesk_writes.requester(turn, email=turn.slot_text(SlotName.EMAIL))
         if not requester.known:
@@ -111,6 +114,24 @@ def _note_conversation(turn: Turn, reason: str) -> tuple[int | None, str]:
     return ticket.id, WRITTEN
 
 
+def handoff_marker(contact_id: str) -> str:
+    return f"[connect-handoff:{contact_id}]"
+
+
+def _add_note_once(turn: Turn, ticket_id: int, body: str) -> None:
+    """One handoff note per contact, even if an earlier turn's write timed out and Zendesk applies it
+    late: a safe update that first looks for the contact's marker. It always looks: a turn that died
+    with its write in flight leaves no handoff record to say it tried."""
+    if not turn.contact_id:
+        turn.services.zendesk.add_comment(ticket_id, body, public=False)
+        return
+    written = turn.services.zendesk.add_comment_once(
+        ticket_id, body, marker=handoff_marker(turn.contact_id), public=False
+    )
+    if not written:
+        logger.info("handoff note already on the ticket: not written again", extra={"ticket_id": ticket_id})
+
+
 def note_body(turn: Turn, reason: str, conversation: list[ConversationEntry]) -> str:
     """The internal note: who called, why the bot handed over, and every turn with its time."""
     unknown = turn.say("note.unknown")
@@ -129,4 +150,6 @@ def note_body(turn: Turn, reason: str, conversation: list[ConversationEntry]) ->
     for entry in conversation:
         role = turn.say(f"note.role.{entry.role}") if entry.role in ("caller", "bot") else entry.role
         lines.append(f"[{entry.at}] {role}: {entry.text}")
+    if turn.contact_id:
+        lines += ["", handoff_marker(turn.contact_id)]  # what a retried handoff looks for
     return "\n".join(lines)
