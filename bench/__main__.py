@@ -11,6 +11,7 @@ from bench import (
     artifact_sizes,
     bot_latency,
     cold_init,
+    first_call,
     flow_latency,
     function_latency,
     kvs_media,
@@ -27,6 +28,8 @@ def main() -> int:
         rows = cold_init.run(stack)
         print("contact-flow latency on the local stack ...", flush=True)
         rows += flow_latency.run(stack)
+        print("first call of a fresh environment while Zendesk hangs (fresh processes) ...", flush=True)
+        rows += first_call.run(stack)
         print("self-service bot latency on the local stack ...", flush=True)
         rows += bot_latency.run(stack)
         print("agent side panel: consumer throughput and record-to-panel delay ...", flush=True)

@@ -27,7 +27,9 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from boto3.dynamodb.types import TypeDeserializer
+from connect_zendesk.adapters.contacts_table import with_agent_notes
 from connect_zendesk.pii import mask_phone
+from connect_zendesk.realtime.agent_notes import notes_key
 
 from connect_zendesk_local.analytics_sql import AnalyticsDatabase, download_documents
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
@@ -208,11 +210,17 @@ def _describe_tickets(response: dict[str, str]) -> str:
 
 
 def contact_item(stack: LocalStack, contact_id: str) -> dict[str, Any]:
-    """The contact's Contacts record as plain Python values ({} when there is none)."""
+    """The contact's Contacts record as plain Python values ({} when there is none), with the agent
+    notes of its notes item as `agentNotes` (as the functions read it)."""
     table = stack.template.physical["ContactsTable"].ref
-    item = stack.client("dynamodb").get_item(TableName=table, Key={"contactId": {"S": contact_id}})
     deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in item.get("Item", {}).items()}
+
+    def read(key: str) -> dict[str, Any]:
+        item = stack.client("dynamodb").get_item(TableName=table, Key={"contactId": {"S": key}})
+        return {name: deserializer.deserialize(value) for name, value in item.get("Item", {}).items()}
+
+    record, notes = read(contact_id), read(notes_key(contact_id))
+    return with_agent_notes(record, notes) if notes else record
 
 
 def post_call_notes(stack: LocalStack, ticket_id: int, contact_id: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@
       connecting: "Connecting…", open: "Live", retrying: "Reconnecting in {s} s…", failed: "Not connected",
       customerSentiment: "Customer sentiment", noSentimentYet: "No sentiment yet", keyPhrases: "Key phrases",
       categories: "Categories", transcript: "Transcript", summary: "Summary", notes: "Notes",
-      notePlaceholder: "Note for the ticket…", saveNote: "Save note", saving: "saving…",
+      notePlaceholder: "Note for the ticket…", saveNote: "Save note", saving: "saving…", noteShortened: "shortened to fit",
       POSITIVE: "Positive", NEGATIVE: "Negative", NEUTRAL: "Neutral", MIXED: "Mixed",
       CUSTOMER: "Customer", AGENT: "Agent", SYSTEM: "System",
       callLive: "Call in progress", callEnded: "Call ended", callFailed: "Transcript interrupted",
@@ -29,7 +29,7 @@
       connecting: "接続中…", open: "ライブ", retrying: "{s} 秒後に再接続…", failed: "未接続",
       customerSentiment: "顧客の感情", noSentimentYet: "感情データなし", keyPhrases: "キーフレーズ",
       categories: "カテゴリ", transcript: "文字起こし", summary: "要約", notes: "メモ",
-      notePlaceholder: "チケット用のメモ…", saveNote: "メモを保存", saving: "保存中…",
+      notePlaceholder: "チケット用のメモ…", saveNote: "メモを保存", saving: "保存中…", noteShortened: "長すぎるため一部を保存",
       POSITIVE: "ポジティブ", NEGATIVE: "ネガティブ", NEUTRAL: "ニュートラル", MIXED: "混在",
       CUSTOMER: "顧客", AGENT: "エージェント", SYSTEM: "システム",
       callLive: "通話中", callEnded: "通話終了", callFailed: "文字起こしが中断されました",
@@ -40,7 +40,7 @@
       connecting: "연결 중…", open: "실시간", retrying: "{s}초 후 다시 연결…", failed: "연결 안 됨",
       customerSentiment: "고객 감정", noSentimentYet: "감정 정보 없음", keyPhrases: "핵심 문구",
       categories: "범주", transcript: "대화록", summary: "요약", notes: "메모",
-      notePlaceholder: "티켓 메모…", saveNote: "메모 저장", saving: "저장 중…",
+      notePlaceholder: "티켓 메모…", saveNote: "메모 저장", saving: "저장 중…", noteShortened: "너무 길어 일부만 저장됨",
       POSITIVE: "긍정", NEGATIVE: "부정", NEUTRAL: "중립", MIXED: "혼합",
       CUSTOMER: "고객", AGENT: "상담원", SYSTEM: "시스템",
       callLive: "통화 중", callEnded: "통화 종료", callFailed: "대화록이 중단되었습니다",
@@ -51,7 +51,7 @@
       connecting: "正在连接…", open: "实时", retrying: "{s} 秒后重新连接…", failed: "未连接",
       customerSentiment: "客户情绪", noSentimentYet: "暂无情绪数据", keyPhrases: "关键短语",
       categories: "类别", transcript: "转录", summary: "摘要", notes: "备注",
-      notePlaceholder: "工单备注…", saveNote: "保存备注", saving: "正在保存…",
+      notePlaceholder: "工单备注…", saveNote: "保存备注", saving: "正在保存…", noteShortened: "过长，仅保存了部分",
       POSITIVE: "积极", NEGATIVE: "消极", NEUTRAL: "中性", MIXED: "混合",
       CUSTOMER: "客户", AGENT: "座席", SYSTEM: "系统",
       callLive: "通话中", callEnded: "通话已结束", callFailed: "转录已中断",
@@ -267,7 +267,9 @@
   function showNote(message) {
     var id = String(message.noteId || "");
     state.outbox = state.outbox.filter(function (note) { return note.noteId !== id; });
-    noteItem(id, message.text || "", false);
+    // A note over the stored byte bound comes back cut (between characters): say so.
+    var shortened = message.shortened === "true" ? " (" + t("noteShortened") + ")" : "";
+    noteItem(id, (message.text || "") + shortened, false);
   }
 
   // ------------------------------------------------------------------ messages

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from connect_zendesk.realtime.agent_notes import notes_key
 from connect_zendesk_local.contact_lens_events import call_records, lens_record, transcript
 from connect_zendesk_local.panel_client import put_records
 from connect_zendesk_local.panel_server import PanelServer
@@ -166,9 +167,10 @@ def test_the_panel_reconnects_after_a_dropped_connection_and_saves_notes_once(
         item = (
             stack.client("dynamodb")
             .get_item(
-                TableName=stack.template.physical["ContactsTable"].ref, Key={"contactId": {"S": contact_id}}
+                TableName=stack.template.physical["ContactsTable"].ref,
+                Key={"contactId": {"S": notes_key(contact_id)}},
             )
             .get("Item", {})
         )
-        notes = item.get("agentNotes", {}).get("L", [])
+        notes = [value["M"] for name, value in item.items() if name.startswith("note:")]
     assert len(notes) == 1

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.connect_events import contact_flow_event
+from connect_zendesk_local.lambda_pool import LambdaPool
 from connect_zendesk_local.stack import STATE_FILE, LocalStack
 from connect_zendesk_local.zendesk_emulator import FaultConfig
 
@@ -101,6 +102,26 @@ def test_a_hanging_zendesk_is_answered_with_timeout_inside_the_budget(
     assert (response["lambdaResult"], response["errorType"]) == ("Error", "Timeout")
     # Connect's block times out at 8 s; the answer must come well before, not after the hang.
     assert elapsed < 4
+
+
+@pytest.mark.parametrize("function", ["caller_lookup", "ticket_lookup"])
+def test_the_first_call_of_a_fresh_environment_answers_timeout_while_zendesk_hangs(function: str) -> None:
+    # A fresh execution environment (its own new process) whose very first call meets a hanging
+    # Zendesk: the budget starts at handler entry, so the answer is the flow's Timeout branch. How
+    # long it takes is a `make bench` row (bench/first_call.py), not asserted here.
+    # The template's budget (3 s): a shorter one can run out on a busy machine before Zendesk is asked.
+    with LocalStack() as stack:
+        assert stack.zendesk is not None
+        stack.zendesk.faults = FaultConfig(mode="hang", hang_seconds=30)
+        with LambdaPool(stack, workers=1) as pool:
+            first = pool.run(function, contact_flow_event(JANE))
+        zendesk_requests = api_calls(stack)
+    assert first.error is None
+    assert first.first_call
+    assert all(isinstance(value, str) for value in first.response.values())  # a flat string map
+    # The flow's Timeout branch, and nothing about the caller (every other declared key is empty).
+    assert {k: v for k, v in first.response.items() if v} == {"lambdaResult": "Error", "errorType": "Timeout"}
+    assert zendesk_requests >= 1  # the time went on the hanging Zendesk request, not elsewhere
 
 
 @pytest.mark.parametrize("retry_after", [30, None])

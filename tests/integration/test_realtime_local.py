@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from connect_zendesk.adapters.connections_table import DynamoConnections, PanelConnection
+from connect_zendesk.realtime.agent_notes import note_attribute, notes_key
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
 from connect_zendesk_local.contact_lens_events import call_records, lens_record
 from connect_zendesk_local.panel_client import PanelClient, panel_grant, put_records
@@ -130,7 +131,8 @@ def test_notes_are_saved_over_the_socket_and_management_calls_work(stack: LocalS
 
     assert note.message["text"] == "Refund approved"
     assert error.message["code"] == "UnknownAction"
-    assert contact_item(stack, contact_id)["agentNotes"]["L"][0]["M"]["text"] == {"S": "Refund approved"}
+    stored = contact_item(stack, notes_key(contact_id))[note_attribute(note.message["noteId"])]
+    assert stored["M"]["text"] == {"S": "Refund approved"}
     assert management is not None
 
 

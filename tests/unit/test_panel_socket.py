@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from connect_zendesk.realtime.agent_notes import MAX_NOTE_BYTES, note_attribute, notes_key
 from connect_zendesk.realtime.signed_tokens import ZENDESK_JWT_AUDIENCE, issue_panel_token, sign_zendesk_jwt
 from connect_zendesk.realtime.wiring import RealtimeServices, use_realtime_services
 from connect_zendesk.settings import get_settings
@@ -140,9 +141,9 @@ def route_event(
     return event
 
 
-def contact(aws: Template) -> dict[str, Any]:
+def contact(aws: Template, key: str = CONTACT) -> dict[str, Any]:
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(aws.physical["ContactsTable"].ref)
-    return table.get_item(Key={"contactId": CONTACT}).get("Item", {})
+    return table.get_item(Key={"contactId": key}).get("Item", {})
 
 
 def test_connect_registers_the_panel_and_disconnect_forgets_it(
@@ -176,14 +177,35 @@ def test_a_note_is_saved_once_per_note_id_and_shown_on_every_panel(
     assert socket(route_event("saveNote", note))["statusCode"] == 200
     assert socket(route_event("saveNote", note))["statusCode"] == 200  # resent after a reconnect
 
-    (stored,) = contact(aws)["agentNotes"]
+    notes_item = contact(aws, notes_key(CONTACT))  # the contact's notes item, a note per attribute
+    stored = notes_item[note_attribute("note-0000001")]
+    assert notes_item["agentNoteIds"] == {"note-0000001"}
     assert (stored["noteId"], stored["agentId"], stored["text"]) == (
         "note-0000001",
         "9001",
         "Customer wants a technician",
     )
+    assert "agentNotes" not in contact(aws)  # the contact's own item keeps its 400 KB for the rest
     for connection in ("conn-1", "conn-2"):
         assert gateway.messages(connection, "note")[0]["text"] == "Customer wants a technician"
+        assert "shortened" not in gateway.messages(connection, "note")[0]
+
+
+def test_a_note_over_the_byte_bound_is_cut_between_characters_and_the_panel_is_told(
+    load: Callable[[str], Handler], aws: Template, gateway: FakeGateway
+) -> None:
+    socket = load("agent_socket")
+    socket(route_event("$connect", connection_id="conn-1"))
+    text = "お客様は技術者の訪問を希望" * 100  # 1,300 characters (under the 2,000 typed), 3,900 bytes
+    note = {"action": "saveNote", "noteId": "note-0000001", "text": text}
+
+    assert socket(route_event("saveNote", note))["statusCode"] == 200
+
+    stored = contact(aws, notes_key(CONTACT))[note_attribute("note-0000001")]
+    assert len(stored["text"].encode("utf-8")) == MAX_NOTE_BYTES  # 1,000 whole 3-byte characters
+    assert text.startswith(stored["text"])
+    (shown,) = gateway.messages("conn-1", "note")
+    assert (shown["text"], shown["shortened"]) == (stored["text"], "true")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from connect_zendesk.adapters import panel_gateway, transcripts_table
+from connect_zendesk.adapters.call_records import DynamoCallRecords
 from connect_zendesk.adapters.connections_table import PanelConnection
+from connect_zendesk.adapters.contacts_table import MAX_CONVERSATION_ENTRIES
 from connect_zendesk.adapters.panel_gateway import (
     ApiGatewayPanelGateway,
     ConnectionGone,
@@ -16,11 +18,17 @@ from connect_zendesk.adapters.panel_gateway import (
     management_endpoint,
 )
 from connect_zendesk.adapters.transcripts_table import DynamoTranscripts
+from connect_zendesk.domain.call_record import ContactRecord
+from connect_zendesk.domain.models import BotTurnRecord, ConversationEntry
 from connect_zendesk.errors import StorageError
+from connect_zendesk.lex.event import MAX_TRANSCRIPT_CHARS
+from connect_zendesk.realtime.agent_notes import MAX_NOTE_BYTES, MAX_NOTES, fit_note
 from connect_zendesk.realtime.panel_push import FRAME_LIMIT_BYTES, PanelPusher, frames_for
+from connect_zendesk.realtime.panel_socket import contact_messages
 from connect_zendesk.realtime.segments import Segment, TranscriptWriter
 from connect_zendesk.realtime.stream_records import InvalidStreamEvent, kinesis_records, table_stream_records
 from connect_zendesk.realtime.wiring import RealtimeServices
+from connect_zendesk.settings import Settings
 from realtime_doubles import FakeGateway
 from unit_doubles import NOW
 
@@ -323,3 +331,78 @@ def test_supervisor_alerts_are_published_to_the_topic_on_moto(realtime_env: dict
     assert json.loads(body["Message"]) == {"contactId": "c-1", "negativeUtterancesInARow": 3}
     with pytest.raises(StorageError):
         SnsAlertTopic("arn:aws:sns:us-east-1:123456789012:missing").publish("x", {})
+
+
+def test_a_hundred_maximal_cjk_notes_and_a_full_conversation_log_are_stored_and_read_back_in_order(
+    realtime: RealtimeServices, post_call_env: dict[str, str]
+) -> None:
+    # Given a contact whose bot conversation is as large as it can be (50 entries of 2,000 CJK
+    # characters), a summary and categories: the contact's own item is near DynamoDB's 400 KB
+    contact_id = "c-notes"
+    words = "お客様のプリンターが印刷できません"
+    entries = tuple(
+        ConversationEntry(
+            at=f"2026-12-04T18:{n:02d}:00Z",
+            role="caller",
+            text=(f"{n:02d}" + words * 200)[:MAX_TRANSCRIPT_CHARS],
+            intent="CheckTicketStatus",
+            slots=(("ticketNumber", str(1000 + n)),),
+        )
+        for n in range(MAX_CONVERSATION_ENTRIES)
+    )
+    realtime.contacts.record_bot_turn(contact_id, BotTurnRecord(entries=entries, seen_turns=0))
+    realtime.contacts.record_transcript(contact_id, status="COMPLETED", categories=["PrinterIssue"])
+
+    # When an agent saves 100 notes of the largest CJK text a note keeps (3,000 bytes each)
+    texts = [fit_note(f"{n:03d}" + "技術者の訪問を手配しました。" * 150)[0] for n in range(MAX_NOTES)]
+    for n, text in enumerate(texts):
+        saved = realtime.contacts.append_agent_note(
+            contact_id, note_id=f"note-{n:08d}", agent_id="9001", text=text
+        )
+        assert saved, n
+    assert all(len(text.encode("utf-8")) == MAX_NOTE_BYTES for text in texts)
+    # And the 101st is refused (the count holds), while a resent one is not stored twice
+    assert not realtime.contacts.append_agent_note(
+        contact_id, note_id="note-extra-01", agent_id="9001", text="x"
+    )
+    assert not realtime.contacts.append_agent_note(
+        contact_id, note_id="note-00000000", agent_id="9001", text="x"
+    )
+
+    # Then the after-call step reads the whole conversation and every note, oldest first
+    settings = Settings.from_env(post_call_env)
+    stored = DynamoCallRecords(settings.contacts_table, settings.contact_retention_days).get(contact_id)
+    record = ContactRecord.from_item(contact_id, stored)
+    assert [note.text for note in record.agent_notes] == texts
+    assert len(record.conversation) == MAX_CONVERSATION_ENTRIES
+    assert record.conversation[-1].text == entries[-1].text
+    # And the panel's snapshot shows them too, in the same order
+    shown = [
+        m["text"] for m in contact_messages(realtime.contacts.get(contact_id) or {}) if m["type"] == "note"
+    ]
+    assert shown == texts
+
+
+def test_notes_written_on_the_contact_item_before_they_had_their_own_item_are_still_read(
+    realtime: RealtimeServices, aws: Any
+) -> None:
+    import boto3
+
+    table = aws.physical["ContactsTable"].ref
+    older = {
+        "noteId": "note-older-1",
+        "agentId": "9001",
+        "text": "first",
+        "at": "2026-12-04T18:00:00.000+00:00",
+    }
+    boto3.resource("dynamodb", region_name="us-east-1").Table(table).put_item(
+        Item={"contactId": "c-old", "agentNotes": [older], "agentNoteIds": {"note-older-1"}}
+    )
+    realtime.contacts.append_agent_note("c-old", note_id="note-newer-1", agent_id="9001", text="second")
+
+    record = realtime.contacts.get("c-old") or {}
+
+    assert [note["text"] for note in record["agentNotes"]] == ["first", "second"]
+    assert record["agentNoteIds"] == {"note-older-1", "note-newer-1"}
+    # A projection without note attributes leaves the notes out (the notes item is not read)
+    assert realtime.contacts.get("c-old", ("contactId",)) == {"contactId": "c-old"}

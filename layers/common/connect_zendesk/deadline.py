@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+# Read through the module so a test can put a fake clock here (time.monotonic itself is shared).
+monotonic_clock: Callable[[], float] = time.monotonic
 
 
 class BudgetExceeded(TimeoutError):
@@ -23,18 +28,22 @@ class Deadline:
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic() + max(seconds, 0.0))
+        return cls(monotonic_clock() + max(seconds, 0.0))
 
     @classmethod
     def for_invocation(cls, budget_seconds: float, context: Any, safety_margin: float = 0.5) -> Deadline:
-        """The configured budget, shortened when the Lambda itself has less time left."""
+        """The configured budget, shortened when the Lambda itself has less time left.
+
+        Call it first thing in the handler: whatever runs before it (decorators, the Tracer loading
+        the X-Ray SDK on the first call) would otherwise be time the caller waits outside the budget.
+        """
         remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
         if callable(remaining_ms):
             budget_seconds = min(budget_seconds, remaining_ms() / 1000 - safety_margin)
         return cls.after(budget_seconds)
 
     def remaining(self) -> float:
-        return max(self.expires_at - time.monotonic(), 0.0)
+        return max(self.expires_at - monotonic_clock(), 0.0)
 
     @property
     def expired(self) -> bool:
@@ -55,6 +64,27 @@ def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
         yield deadline
     finally:
         _current.reset(token)
+
+
+def budget_from_entry(budget_seconds: float, handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
+    """`handler` (with its decorators) under a deadline that starts when Lambda calls it.
+
+    The outermost wrapper of a synchronous handler: the decorators' work on a fresh environment's first
+    call (Tracer, logger, metrics) then counts against the budget instead of adding to the caller's wait.
+    The handler reads the deadline with `current_deadline()`.
+    """
+
+    @functools.wraps(handler)
+    def entry(event: Any, context: Any) -> R:
+        with deadline_scope(Deadline.for_invocation(budget_seconds, context)):
+            return handler(event, context)
+
+    return entry
+
+
+def invocation_deadline(budget_seconds: float, context: Any) -> Deadline:
+    """The deadline `budget_from_entry` started, or one starting now for a handler called without it."""
+    return current_deadline() or Deadline.for_invocation(budget_seconds, context)
 
 
 def run_within(deadline: Deadline, work: Callable[[], T]) -> T:

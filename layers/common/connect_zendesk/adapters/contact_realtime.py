@@ -1,5 +1,6 @@
 """What the real-time functions write on the Contacts record: transcript status, Contact Lens
-categories and summary, the sentiment aggregate and alert, agent notes, the agent's connection.
+categories and summary, the sentiment aggregate and alert, agent notes (on the contact's notes item,
+realtime.agent_notes), the agent's connection.
 
 Like every writer of the table it updates only its own attributes (UpdateItem), keeps `updatedAt`
 and the TTL fresh and sets `createdAt` only if no step set it before.
@@ -16,9 +17,9 @@ from botocore.exceptions import ClientError
 from connect_zendesk.adapters.aws_clients import aws_client
 from connect_zendesk.adapters.contacts_table import DynamoContactLog
 from connect_zendesk.adapters.dynamo import storage_errors, to_item
+from connect_zendesk.realtime.agent_notes import MAX_NOTES, note_attribute, notes_key
 
 TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED"})
-MAX_NOTES = 100
 
 
 class _Update:
@@ -98,20 +99,21 @@ class DynamoContactRealtime(DynamoContactLog):
         return self._send(contact_id, update, condition=condition)
 
     def append_agent_note(self, contact_id: str, *, note_id: str, agent_id: str, text: str) -> bool:
-        """Append a note once per note id; False when that note is already stored."""
+        """Store a note on the contact's notes item once per note id; False when that note is
+        already stored or the contact has MAX_NOTES (the caller bounds the text: agent_notes).
+
+        Each note is its own attribute (`note:<noteId>`), so a write adds one note instead of
+        rewriting a list of all of them."""
         update = self._base()
-        notes, ids = update.name("agentNotes"), update.name("agentNoteIds")
+        ids = update.name("agentNoteIds")
         note = {"noteId": note_id, "agentId": agent_id, "text": text, "at": self._now_iso()}
-        update.sets.append(
-            f"{notes} = list_append(if_not_exists({notes}, {update.value([])}), {update.value([note])})"
-        )
+        update.set(note_attribute(note_id), note)
         update.adds.append(f"{ids} {update.value({note_id})}")
-        note_value = update.value(note_id)
         condition = (
-            f"(attribute_not_exists({ids}) OR NOT contains({ids}, {note_value})) "
-            f"AND (attribute_not_exists({notes}) OR size({notes}) < {update.value(MAX_NOTES)})"
+            f"attribute_not_exists({ids}) OR "
+            f"(NOT contains({ids}, {update.value(note_id)}) AND size({ids}) < {update.value(MAX_NOTES)})"
         )
-        return self._send(contact_id, update, condition=condition)
+        return self._send(notes_key(contact_id), update, condition=condition)
 
     def mark_agent_connected(self, contact_id: str) -> None:
         update = self._base()

@@ -17,6 +17,11 @@ from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
 from connect_zendesk.domain.models import BotTurnRecord
 
 MAX_CONVERSATION_ENTRIES = 50  # the newest 50 keep the item far below DynamoDB's 400 KB
+# Agent notes live on the contact's own notes item, one attribute per note (realtime.agent_notes);
+# `get` gives them back as the contact's `agentNotes` list, oldest first.
+NOTES_KEY_SUFFIX = "#agentNotes"
+NOTE_ATTRIBUTE_PREFIX = "note:"
+NOTE_ATTRIBUTES = ("agentNotes", "agentNoteIds")
 
 
 class DynamoContactLog:
@@ -104,10 +109,22 @@ class DynamoContactLog:
         self, contact_id: str, attributes: Sequence[str] = (), *, consistent: bool = False
     ) -> dict[str, Any] | None:
         """The contact's item, or only the named attributes of it (the conversation log is the bulk);
-        `consistent` sees writes made an instant ago (the after-call steps need every one)."""
+        `consistent` sees writes made an instant ago (the after-call steps need every one).
+
+        The agent notes (`agentNotes`, `agentNoteIds`) come from the contact's notes item, read only
+        when the whole contact or a note attribute is asked for."""
+        item = self._get_item(contact_id, attributes, consistent)
+        if attributes and not set(attributes) & set(NOTE_ATTRIBUTES):
+            return item
+        notes = self._get_item(contact_id + NOTES_KEY_SUFFIX, (), consistent)
+        if notes is None:
+            return item
+        return with_agent_notes(item or {}, notes)
+
+    def _get_item(self, key: str, attributes: Sequence[str], consistent: bool) -> dict[str, Any] | None:
         request: dict[str, Any] = {
             "TableName": self._table,
-            "Key": {"contactId": {"S": contact_id}},
+            "Key": {"contactId": {"S": key}},
             "ConsistentRead": consistent,
         }
         if attributes:
@@ -161,3 +178,23 @@ class DynamoContactLog:
         request["ExpressionAttributeValues"] = to_item(expression_values)
         with storage_errors(self._table, "UpdateItem"):
             aws_client("dynamodb", self._profile).update_item(**request)
+
+
+def with_agent_notes(item: dict[str, Any], notes_item: dict[str, Any]) -> dict[str, Any]:
+    """The contact with the notes of its notes item after any kept on the contact itself (written
+    there before notes had their own item), each note id once, oldest first."""
+    stored = [
+        value
+        for name, value in notes_item.items()
+        if name.startswith(NOTE_ATTRIBUTE_PREFIX) and isinstance(value, dict)
+    ]
+    stored.sort(key=lambda note: (str(note.get("at", "")), str(note.get("noteId", ""))))
+    seen: set[str] = set()
+    kept: list[Any] = []
+    for note in [*(item.get("agentNotes") or []), *stored]:
+        note_id = str(note.get("noteId", "")) if isinstance(note, dict) else ""
+        if note_id not in seen:
+            seen.add(note_id)
+            kept.append(note)
+    ids = set(item.get("agentNoteIds") or ()) | set(notes_item.get("agentNoteIds") or ())
+    return {**item, "agentNotes": kept, "agentNoteIds": ids}

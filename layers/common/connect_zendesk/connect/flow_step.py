@@ -15,7 +15,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from connect_zendesk.connect.contracts import FlowContract
 from connect_zendesk.connect.flow_event import FlowRequest, InvalidFlowEvent, parse_flow_event
 from connect_zendesk.connect.flow_response import FlowOutcome, build_response
-from connect_zendesk.deadline import BudgetExceeded, Deadline, run_within
+from connect_zendesk.deadline import (
+    BudgetExceeded,
+    Deadline,
+    budget_from_entry,
+    invocation_deadline,
+    run_within,
+)
 from connect_zendesk.errors import ServiceError
 from connect_zendesk.observability import logger, metrics, traced
 from connect_zendesk.services import Services, services_for
@@ -34,13 +40,13 @@ def contact_flow_handler(contract: FlowContract, logic: StepLogic) -> LambdaHand
         logger.exception("invalid configuration", extra={"step": contract.function})
         settings = None
     prepare_snapshot(contract.function)  # SnapStart only: clients made before the snapshot
+    budget = settings.flow_time_budget_seconds if settings else 1.0
 
     @traced
     @metrics.log_metrics
     @logger.inject_lambda_context(clear_state=True)
-    def lambda_handler(event: Any, context: Any) -> dict[str, str]:
-        budget = settings.flow_time_budget_seconds if settings else 1.0
-        deadline = Deadline.for_invocation(budget, context)
+    def observed_handler(event: Any, context: Any) -> dict[str, str]:
+        deadline = invocation_deadline(budget, context)
         outcome = _run(contract, logic, settings, event, deadline)
         metrics.add_dimension(name="step", value=contract.function)
         metrics.add_metric(name=f"Result{outcome.result.value}", unit=MetricUnit.Count, value=1)
@@ -51,7 +57,9 @@ def contact_flow_handler(contract: FlowContract, logic: StepLogic) -> LambdaHand
         )
         return response
 
-    return lambda_handler
+    # The budget starts before the decorators run: the first call of a fresh environment loads the
+    # Tracer (the X-Ray SDK) in them, and Connect waits for that too.
+    return budget_from_entry(budget, observed_handler)
 
 
 def _run(

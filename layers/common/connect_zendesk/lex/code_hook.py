@@ -15,7 +15,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from connect_zendesk.deadline import BudgetExceeded, Deadline, run_within
+from connect_zendesk.deadline import (
+    BudgetExceeded,
+    Deadline,
+    budget_from_entry,
+    invocation_deadline,
+    run_within,
+)
 from connect_zendesk.lex.contract import response_problems
 from connect_zendesk.lex.event import LexRequest, parse_lex_event
 from connect_zendesk.lex.response import DialogAction, IntentState, LexReply, render
@@ -65,11 +71,13 @@ def lex_code_hook_handler(logic: TurnLogic, required_env: frozenset[str]) -> Lam
         logger.exception("invalid configuration", extra={"step": STEP})
         settings = None
     prepare_snapshot(STEP)  # SnapStart only: clients made before the snapshot
+    budget = settings.lex_time_budget_seconds if settings else 1.0
 
     @traced
     @metrics.log_metrics
     @logger.inject_lambda_context(clear_state=True)
-    def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    def observed_handler(event: Any, context: Any) -> dict[str, Any]:
+        deadline = invocation_deadline(budget, context)
         request = parse_lex_event(event)
         logger.append_keys(
             contact_id=request.contact_id,
@@ -83,7 +91,7 @@ def lex_code_hook_handler(logic: TurnLogic, required_env: frozenset[str]) -> Lam
         if request.problems:
             logger.warning("lex event is incomplete", extra={"problems": list(request.problems)})
             metrics.add_metric(name="BotInvalidEvent", unit=MetricUnit.Count, value=1)
-        reply = _run(logic, settings, request, context)
+        reply = _run(logic, settings, request, deadline)
         response = render(reply, request.channel)
         problems = response_problems(response)
         if problems:
@@ -102,13 +110,13 @@ def lex_code_hook_handler(logic: TurnLogic, required_env: frozenset[str]) -> Lam
         )
         return response
 
-    return lambda_handler
+    # The budget starts before the decorators run (the first call loads the Tracer in them).
+    return budget_from_entry(budget, observed_handler)
 
 
-def _run(logic: TurnLogic, settings: Settings | None, request: LexRequest, context: Any) -> LexReply:
+def _run(logic: TurnLogic, settings: Settings | None, request: LexRequest, deadline: Deadline) -> LexReply:
     if settings is None:
         return failure_reply(request, "bot.handoff.error")
-    deadline = Deadline.for_invocation(settings.lex_time_budget_seconds, context)
     try:
         return run_within(deadline, lambda: logic(request, services_for(settings)))
     except BudgetExceeded:

@@ -6,14 +6,15 @@
 - $connect stores the connection (contact, agent, expiry) and marks the agent connected on the
   contact; $disconnect removes it.
 - `saveNote` appends the agent's note to the contact once per note id and shows it on every panel
-  of the contact; `sync` answers with everything stored so far (transcript, categories, summary,
-  sentiment, notes), which a panel asks for when it opens and after every reconnect.
+  of the contact (a note over MAX_NOTE_BYTES of UTF-8 is cut between characters, and the note
+  shown says so: `shortened`); `sync` answers with everything stored so far (transcript,
+  categories, summary, sentiment, notes), which a panel asks for when it opens and after every
+  reconnect.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +23,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from connect_zendesk.adapters.connections_table import PanelConnection
 from connect_zendesk.observability import logger, metrics
+from connect_zendesk.realtime.agent_notes import MAX_NOTE_BYTES, MAX_NOTE_CHARS, NOTE_ID, fit_note
 from connect_zendesk.realtime.segments import Segment
 from connect_zendesk.realtime.signed_tokens import CONTACT_ID, TokenRejected, verify_panel_token
 from connect_zendesk.realtime.wiring import RealtimeServices
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60  # API Gateway closes a WebSocket connection after two hours
-MAX_NOTE_CHARS = 2000
-NOTE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SNAPSHOT_SEGMENT_LIMIT = 2000
 
 
@@ -179,7 +179,9 @@ def _save_note(
             {"type": "error", "code": "InvalidNote", "noteId": note_id[:64]},
         )
         return _status(400, "Invalid note")
-    text = text.strip()
+    text, shortened = fit_note(text.strip())
+    if shortened:
+        logger.warning("agent note cut to fit", extra={"max_bytes": MAX_NOTE_BYTES})
     stored = services.contacts.append_agent_note(contact_id, note_id=note_id, agent_id=agent_id, text=text)
     if not stored and not _note_exists(services, contact_id, note_id):
         _reply(
@@ -194,6 +196,8 @@ def _save_note(
         "text": text,
         "at": _iso(services.clock()),
     }
+    if shortened:  # the agent sees what was kept, and that the rest was not
+        note["shortened"] = "true"
     services.pusher.push({contact_id: [note]})
     return _status(200, "Saved")
 
