@@ -11,13 +11,14 @@ contact is malformed.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from connect_zendesk.untrusted import UntrustedInput, decode_json
 
 LIFECYCLE_EVENTS = frozenset({"STARTED", "COMPLETED", "FAILED"})
 SEGMENTS = "SEGMENTS"
@@ -87,9 +88,10 @@ class LensEvent:
 
 def decode_record(data: bytes) -> LensEvent:
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedLensRecord("record data is not JSON") from None
+        document = decode_json(data)
+    except UntrustedInput as exc:
+        # too deep, too large, NaN/Infinity, not JSON: one poison record, never a failed batch
+        raise MalformedLensRecord(f"record data refused: {exc}") from None
     return decode_event(document)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from connect_zendesk.untrusted import UntrustedInput, decode_json
 
 
 class InvalidMessage(ValueError):
@@ -41,10 +42,11 @@ class QueueMessage:
         )
 
     def json(self) -> Any:
+        """The body's JSON value; a body the bounded decoder refuses is permanent (dead-lettered at once)."""
         try:
-            return json.loads(self.body)
-        except ValueError:
-            raise InvalidMessage("message body is not JSON") from None
+            return decode_json(self.body)
+        except UntrustedInput as exc:
+            raise InvalidMessage(f"message {exc}") from None
 
 
 def _int(value: Any, default: int) -> int:
