@@ -86,7 +86,7 @@ def kinesis_records(event: Any) -> list[KinesisRecord]:
         parsed.append(
             KinesisRecord(
                 sequence_number=sequence,
-                data=None if raw.get("refused") else data,
+                data=None if isinstance(raw, Mapping) and raw.get("refused") else data,
                 arrival=_arrival(kinesis.get("approximateArrivalTimestamp")),
                 partition_key=str(kinesis.get("partitionKey") or ""),
             )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connect_zendesk.untrusted import UntrustedInput, decode_json
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape, decode_json
 
 
 class InvalidMessage(ValueError):
@@ -25,11 +25,26 @@ class QueueMessage:
     sent_at: datetime | None = None
     source_arn: str = ""
 
+    refused: str = ""  # why the bounded shape check refused the record ("" when it passed)
+
     @classmethod
     def from_record(cls, record: Any) -> QueueMessage | None:
         """None when the record has no messageId: Lambda could not be told which message failed."""
         if not isinstance(record, Mapping) or not isinstance(record.get("messageId"), str):
             return None
+        try:
+            check_shape(record, EVENT)
+        except UntrustedInput as exc:
+            # Lambda sends string bodies; a record this deep or holding NaN is forged: keep only its ids.
+            body = record.get("body")
+            return cls(
+                message_id=record["messageId"],
+                receipt_handle=str(record.get("receiptHandle") or "")
+                if isinstance(record.get("receiptHandle"), str)
+                else "",
+                body=body if isinstance(body, str) else "",
+                refused=f"record {exc}",
+            )
         attributes = record.get("attributes")
         attributes = attributes if isinstance(attributes, Mapping) else {}
         return cls(
@@ -43,6 +58,8 @@ class QueueMessage:
 
     def json(self) -> Any:
         """The body's JSON value; a body the bounded decoder refuses is permanent (dead-lettered at once)."""
+        if self.refused:
+            raise InvalidMessage(self.refused)
         try:
             return decode_json(self.body)
         except UntrustedInput as exc:
