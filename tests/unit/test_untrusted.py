@@ -51,6 +51,22 @@ def test_deep_nesting_is_refused_before_parsing(opening: str) -> None:
         decode_json(opening * DEEP + "1" + closing * DEEP)
 
 
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        '"' + "]" * 50 + '", ',  # closing brackets inside a string must not hide real depth
+        '"a\\\\", ',  # a string ending in an escaped backslash: the next quote really closes it
+        '"say \\"]]]]\\" twice", ',  # escaped quotes: the brackets stay inside the string
+    ],
+)
+def test_brackets_inside_strings_neither_add_nor_hide_depth(prefix: str) -> None:
+    deep = "[" * 40 + "]" * 40
+    with pytest.raises(UntrustedInput, match="nested deeper"):
+        decode_json("[" + prefix + deep + "]")
+    shallow = "[" + prefix + "[" * 20 + "]" * 20 + ', "' + "[" * 40 + '"]'
+    assert decode_json(shallow) == json.loads(shallow)
+
+
 def test_the_depth_limit_is_exact_and_brackets_inside_strings_do_not_count() -> None:
     at_limit = "[" * BODY.max_depth + "]" * BODY.max_depth
     assert decode_json(at_limit) is not None
