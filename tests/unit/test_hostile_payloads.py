@@ -301,3 +301,66 @@ def test_transcribe_results_with_deep_or_non_finite_values_are_skipped(payload: 
 def test_a_good_transcribe_result_is_read() -> None:
     (result,) = parse_transcript_event(transcribe_event())
     assert (result.start_time, result.end_time, result.text) == (1.0, 2.0, "hi")
+
+
+# ---------------------------------------------------------------------------- envelopes and times
+def test_an_sqs_record_nested_deep_is_one_permanent_failure_keeping_its_ids() -> None:
+    record = {"messageId": "m-1", "receiptHandle": "r-1", "body": "{}", "attributes": deep_value(900)}
+    message = QueueMessage.from_record(record)
+    assert message is not None
+    assert (message.message_id, message.receipt_handle, message.body) == ("m-1", "r-1", "{}")
+    with pytest.raises(InvalidMessage, match="record refused: event nested deeper than 32") as refused:
+        message.json()
+    assert decide(refused.value, receive_count=1).permanent
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ("1795000000000", datetime.fromtimestamp(1_795_000_000, UTC)),
+        ("9" * 18, None),  # year 31 million
+        ("-5", None),
+        ("NaN", None),
+        ("1e3", None),
+    ],
+)
+def test_sqs_sent_timestamps_are_epoch_milliseconds_from_1970_to_9999(sent: str, expected: Any) -> None:
+    record = {"messageId": "m", "body": "{}", "attributes": {"SentTimestamp": sent}}
+    message = QueueMessage.from_record(record)
+    assert message is not None
+    assert message.sent_at == expected
+
+
+def test_a_kvs_job_nested_deep_is_rejected_as_a_job() -> None:
+    from connect_zendesk.kvs.job import KIND, InvalidJob, TranscriptionJob
+
+    with pytest.raises(InvalidJob, match="event refused"):
+        TranscriptionJob.from_event({"kind": KIND, "contactId": "c-1", "extra": deep_value(900)})
+
+
+@pytest.mark.parametrize("confidence", [1e300, -0.5, "0.9", {"score": 7}])
+def test_an_nlu_confidence_outside_0_to_1_is_no_confidence(confidence: Any) -> None:
+    event = lex_event(
+        interpretations=[{"intent": {"name": "CheckTicketStatus"}, "nluConfidence": confidence}]
+    )
+    assert parse_lex_event(event).nlu_confidence is None
+    event["interpretations"][0]["nluConfidence"] = {"score": 0.87}
+    assert parse_lex_event(event).nlu_confidence == 0.87
+
+
+@pytest.mark.parametrize("absolute_time", ["1900-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00"])
+def test_a_chat_message_time_before_1970_gives_offset_zero_not_a_negative_key(absolute_time: str) -> None:
+    from connect_zendesk.realtime.contact_lens import FinalTranscript, decode_event
+
+    event = decode_event(
+        {
+            "ContactId": "c-1",
+            "StreamingEventType": "SEGMENTS",
+            "Segments": [
+                {"Transcript": {"Id": "t", "Content": "hi", "Time": {"AbsoluteTime": absolute_time}}}
+            ],
+        }
+    )
+    (segment,) = event.segments
+    assert isinstance(segment, FinalTranscript)
+    assert (segment.begin_offset_ms, segment.end_offset_ms) == (0, 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connect_zendesk.messages import Locale
-from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape
+from connect_zendesk.untrusted import EVENT, UntrustedInput, bounded_number, check_shape
 
 _CONTACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 _LOCALES = {locale.value.lower(): locale for locale in Locale}
@@ -229,7 +229,8 @@ def _confidence(interpretations: Any, intent_name: str) -> float | None:
         raw = interpretation.get("nluConfidence")
         if isinstance(raw, Mapping):
             raw = raw.get("score")
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
-        return None
+        try:
+            return bounded_number(raw, "nluConfidence", low=0.0, high=1.0)  # a score, finite, 0 to 1
+        except UntrustedInput:
+            return None
     return None

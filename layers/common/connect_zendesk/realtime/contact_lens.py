@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connect_zendesk.untrusted import UntrustedInput, decode_json
+from connect_zendesk.untrusted import UntrustedInput, decode_json, epoch_seconds
 
 LIFECYCLE_EVENTS = frozenset({"STARTED", "COMPLETED", "FAILED"})
 SEGMENTS = "SEGMENTS"
@@ -257,7 +257,10 @@ def _issues(value: Any) -> tuple[tuple[int, int], ...]:
 
 
 def _epoch_millis(iso: str) -> int:
+    """A chat message's time as epoch milliseconds; 0 before 1970 or past 9999 (a negative offset
+    would sort before the call and break the zero-padded segment key)."""
     try:
-        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
+        seconds = datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+        return int(epoch_seconds(seconds, "AbsoluteTime") * 1000)
+    except (ValueError, OverflowError):  # UntrustedInput is a ValueError
         return 0

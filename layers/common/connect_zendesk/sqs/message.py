@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape, decode_json
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape, decode_json, epoch_seconds
 
 
 class InvalidMessage(ValueError):
@@ -43,7 +43,7 @@ class QueueMessage:
                 if isinstance(record.get("receiptHandle"), str)
                 else "",
                 body=body if isinstance(body, str) else "",
-                refused=f"record {exc}",
+                refused=f"record refused: {exc}",
             )
         attributes = record.get("attributes")
         attributes = attributes if isinstance(attributes, Mapping) else {}
@@ -74,7 +74,11 @@ def _int(value: Any, default: int) -> int:
 
 
 def _epoch_ms(value: Any) -> datetime | None:
+    """SentTimestamp (epoch milliseconds as unsigned decimals); None when it is no time from 1970 to 9999."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
     try:
-        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
-    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(epoch_seconds(int(text) / 1000, "SentTimestamp"), UTC)
+    except (UntrustedInput, OverflowError, OSError):
         return None
