@@ -289,3 +289,12 @@ def test_panel_tokens_with_non_finite_or_out_of_range_times_are_refused(
 def test_oversized_panel_tokens_are_refused_before_any_signature_check() -> None:
     with pytest.raises(TokenRejected, match="token longer than"):
         verify_panel_token("cz1." + "A" * 9000 + ".sig", [KEY], now=NOW, contact_id=None)
+
+
+def test_the_real_time_functions_load_pyjwt_only_when_a_zendesk_jwt_is_verified() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, connect_zendesk.realtime.handlers; print('jwt' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"  # the authorizer and the stream consumers never pay for it

@@ -32,8 +32,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from connect_zendesk.untrusted import TOKEN_PART, UntrustedInput, decode_json_object, epoch_seconds
 
 PANEL_TOKEN_PREFIX = "cz1"  # noqa: S105 - a format marker, not a secret
@@ -215,16 +213,18 @@ def verify_zendesk_jwt(
     )
 
 
-_PYJWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
-    (jwt.InvalidSignatureError, "bad signature"),
-    (jwt.InvalidAlgorithmError, "algorithm not accepted"),
-    (jwt.InvalidIssuerError, "wrong issuer"),
-    (jwt.InvalidAudienceError, "wrong audience"),
-)
-
-
 def _pyjwt_claims(token: str, shared_secret: str, *, issuer: str, audience: str) -> dict[str, Any]:
     """Signature, algorithm, required claims, issuer and audience, as PyJWT checks them."""
+    # Imported here: every real-time function loads this module, only panel_token verifies JWTs
+    # (PyJWT also imports `cryptography` where it is installed, ~70 ms).
+    import jwt  # noqa: PLC0415 - lazy: only panel_token and the local stack use PyJWT
+
+    reasons: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+        (jwt.InvalidSignatureError, "bad signature"),
+        (jwt.InvalidAlgorithmError, "algorithm not accepted"),
+        (jwt.InvalidIssuerError, "wrong issuer"),
+        (jwt.InvalidAudienceError, "wrong audience"),
+    )
     try:
         return jwt.decode(
             token,
@@ -244,10 +244,12 @@ def _pyjwt_claims(token: str, shared_secret: str, *, issuer: str, audience: str)
     except jwt.MissingRequiredClaimError as exc:
         raise TokenRejected(f"claim {exc.claim} missing") from None
     except jwt.PyJWTError as exc:
-        reason = next((text for kind, text in _PYJWT_REASONS if isinstance(exc, kind)), f"invalid: {exc}")
+        reason = next((text for kind, text in reasons if isinstance(exc, kind)), f"invalid: {exc}")
         raise TokenRejected(reason) from None
 
 
 def sign_zendesk_jwt(claims: Mapping[str, Any], shared_secret: str) -> str:
     """What Zendesk's proxy does for a secure request (used by the local stack and the tests)."""
+    import jwt  # noqa: PLC0415 - lazy: only panel_token and the local stack use PyJWT
+
     return jwt.encode(dict(claims), shared_secret, algorithm="HS256")
