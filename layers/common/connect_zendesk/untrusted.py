@@ -94,32 +94,46 @@ def decode_json_object(raw: str | bytes | bytearray, limits: Limits = BODY) -> d
 def check_shape(value: Any, limits: Limits = EVENT) -> None:
     """Refuse an already decoded event that is too deep, too large, or holds NaN or Infinity.
 
-    Iterative (an explicit stack), so a value nested a million deep, or one holding itself, is
+    Iterative, one level at a time, so a value nested a million deep, or one holding itself, is
     refused instead of exhausting the interpreter's stack.
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    level: list[Any] = [value]
+    depth = 1  # of the containers in `level`, counted like the brackets of decode_json
     nodes = 0
     size = 0
-    while stack:
-        item, depth = stack.pop()
-        nodes += 1
+    while level:
+        nodes += len(level)
         if nodes > limits.max_nodes:
             _refuse(f"event holds more than {limits.max_nodes} values")
-        children = _children(item)
-        if children is not None:
-            if depth > limits.max_depth:  # depth counts containers, as the brackets of decode_json do
+        below: list[Any] = []
+        for item in level:
+            children = _children(item)
+            if children is None:
+                size += _text_size(item)
+            elif depth > limits.max_depth:
                 _refuse(f"event nested deeper than {limits.max_depth}")
-            stack.extend((child, depth + 1) for child in children)
-        size += _text_size(item)
+            else:
+                below.extend(children)
         if size > limits.max_bytes:
             _refuse(f"event exceeds {limits.max_bytes} bytes of text")
+        level = below
+        depth += 1
+
+
+_SCALARS = (str, int, type(None))  # the common leaves, checked first: isinstance on an ABC is slow
 
 
 def _children(item: Any) -> list[Any] | None:
     """The keys and values of a container; None for a scalar."""
+    if isinstance(item, _SCALARS):
+        return None
+    if isinstance(item, dict):
+        return [*item, *item.values()]
+    if isinstance(item, list):
+        return item
     if isinstance(item, Mapping):
         return [*item.keys(), *item.values()]
-    if isinstance(item, (list, tuple, set, frozenset)):
+    if isinstance(item, (tuple, set, frozenset)):
         return list(item)
     return None
 
