@@ -63,9 +63,13 @@ class PanelClient:
         return self
 
     def send(self, message: dict[str, Any]) -> None:
+        self.send_text(json.dumps(message))
+
+    def send_text(self, text: str) -> None:
+        """One frame as it is (hostile-payload tests send frames that are not JSON objects)."""
         socket = self._socket
         assert socket is not None
-        asyncio.run_coroutine_threadsafe(socket.send_str(json.dumps(message)), self._loop).result(5)
+        asyncio.run_coroutine_threadsafe(socket.send_str(text), self._loop).result(5)
 
     def close(self) -> None:
         if self._closing is not None and not self._loop.is_closed():

@@ -88,6 +88,51 @@ def test_a_poison_record_ends_on_the_failure_queue_and_the_stream_goes_on(stack:
     assert contact_item(stack, contact_id)["transcriptStatus"] == {"S": "COMPLETED"}
 
 
+def test_a_record_nested_100000_deep_fails_alone_and_the_stream_goes_on(stack: LocalStack) -> None:
+    # Given a Kinesis record nested 100,000 deep (json.loads: RecursionError) between good records
+    assert stack.event_sources is not None
+    contact_id = new_contact()
+    kinesis = stack.client("kinesis")
+    stream = stack.template.physical["TranscriptStream"].ref
+    put_records(stack, [lens_record(contact_id, "STARTED")])
+    deep = (
+        b'{"ContactId": "x", "EventType": "SEGMENTS", "Segments": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    kinesis.put_record(StreamName=stream, Data=deep, PartitionKey=contact_id)
+    put_records(stack, [lens_record(contact_id, "COMPLETED")])
+
+    stack.event_sources.drain()
+
+    # Then that record alone is described on the failure queue, and the records after it are stored
+    messages = stack.client("sqs").receive_message(
+        QueueUrl=stack.template.physical["RealtimeFailureQueue"].ref, MaxNumberOfMessages=10
+    )["Messages"]
+    assert [json.loads(m["Body"])["KinesisBatchInfo"]["batchSize"] for m in messages] == [1]
+    assert contact_item(stack, contact_id)["transcriptStatus"] == {"S": "COMPLETED"}
+
+
+def test_hostile_panel_frames_get_an_error_frame_and_the_socket_keeps_working(stack: LocalStack) -> None:
+    assert stack.gateway is not None
+    contact_id = new_contact()
+    panel = PanelClient.for_contact(stack, contact_id).connect()
+    try:
+        panel.wait_for(lambda m: m["type"] == "snapshot")
+        panel.send_text('{"action": "saveNote", "text": ' + "[" * 100_000 + "]" * 100_000 + "}")
+        deep = panel.wait_for(lambda m: m["type"] == "error")
+        panel.send_text('{"action": "saveNote", "noteId": "note-nan-00001", "text": NaN}')
+        not_finite = panel.wait_for(lambda m: m["type"] == "error" and m is not deep.message)
+        panel.send({"action": "saveNote", "noteId": "note-after-hostile", "text": "still here"})
+        note = panel.wait_for(lambda m: m["type"] == "note")
+    finally:
+        panel.close()
+
+    assert (deep.message["code"], not_finite.message["code"]) == ("InvalidMessage", "InvalidMessage")
+    assert note.message["text"] == "still here"
+    assert [n["M"]["text"] for n in contact_item(stack, contact_id)["agentNotes"]["L"]] == [
+        {"S": "still here"}
+    ]
+
+
 def handshake_status(url: str) -> int:
     import asyncio
 

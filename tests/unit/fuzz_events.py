@@ -3,8 +3,9 @@
 Seeds are the project's own samples (`events/<function>/*.json`) and, when the folder is beside the
 checkout, the public reference events. A mutated event is a seed with a few changes at random places,
 also inside the JSON carried in an SQS body or the base64 JSON of a Kinesis record: a value replaced
-by null, a wrong type, a huge string, Japanese/Korean/emoji text, an injection string or a planted
-phone number/email; a key removed; an unknown key added (sometimes named like PII); a list emptied.
+by null, a wrong type, a huge string, Japanese/Korean/emoji text, an injection string, a planted
+phone number/email, deep nesting (up to 100,000 levels as text) or a non-finite number (NaN,
+Infinity); a key removed; an unknown key added (sometimes named like PII); a list emptied.
 Now and then the whole event is replaced by arbitrary JSON.
 
 `fuzz` runs a check over at least FUZZ_EXAMPLES events (500 unless the environment says otherwise)
@@ -99,7 +100,41 @@ _huge_string = st.builds(
     st.sampled_from([5_000, 40_000, 300_000]),
 )
 _planted = st.sampled_from(PLANTED_PHONES + PLANTED_EMAILS)
+
+
+@dataclass(frozen=True)
+class Deep:
+    """Nesting `depth` deep. In an event it becomes nested lists and objects (the Lambda runtime's
+    own json.loads stops near 1,000 levels, so no deeper ones arrive decoded); inside an embedded
+    document (an SQS body, Kinesis data) it becomes raw JSON text, up to 100,000 levels."""
+
+    depth: int
+    opener: str  # "[" or '{"k":'
+
+    def value(self) -> Any:
+        nested: Any = 0
+        for _ in range(min(self.depth, MAX_DECODED_DEPTH)):
+            nested = [nested] if self.opener == "[" else {"k": nested}
+        return nested
+
+    def text(self) -> str:
+        closer = "]" if self.opener == "[" else "}"
+        return self.opener * self.depth + "0" + closer * self.depth
+
+
+MAX_DECODED_DEPTH = 900
+# Deep nesting: past every limit the decoder sets (32), past the interpreter's recursion limit, and
+# far past json.loads' own (RecursionError at ~1,000 for text).
+deep_nesting = st.builds(Deep, st.sampled_from([33, 900, 5_000, 100_000]), st.sampled_from(["[", '{"k":']))
+# Non-finite numbers: json.dumps writes NaN/Infinity, json.loads reads them (and 1e400 as infinity);
+# DynamoDB stream images carry them as {"N": "NaN"}.
+non_finite_numbers = st.one_of(
+    st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400"]).map(lambda n: {"N": n}),  # a fresh dict
+)
 nasty_values = st.one_of(
+    deep_nesting,
+    non_finite_numbers,
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
@@ -143,8 +178,15 @@ class Embedded:
     base64: bool
 
     def encode(self) -> str:
-        text = json.dumps(encode(self.document), ensure_ascii=False)
+        deep: list[Deep] = []
+        text = json.dumps(encode(self.document, deep), ensure_ascii=False)  # NaN stays NaN (allow_nan)
+        for index, nesting in enumerate(deep):  # placeholders become raw text json.dumps cannot write
+            text = text.replace(json.dumps(_placeholder(index)), nesting.text(), 1)
         return base64.b64encode(text.encode("utf-8")).decode("ascii") if self.base64 else text
+
+
+def _placeholder(index: int) -> str:
+    return f"\x00deep-nesting-{index}\x00"
 
 
 def decode(value: Any) -> Any:
@@ -165,13 +207,20 @@ def decode(value: Any) -> Any:
     return value
 
 
-def encode(value: Any) -> Any:
+def encode(value: Any, deep: list[Deep] | None = None) -> Any:
+    """The event as Lambda delivers it; inside an embedded document (`deep` given) Deep values are
+    collected and left as placeholders for Embedded.encode."""
     if isinstance(value, Embedded):
         return value.encode()
+    if isinstance(value, Deep):
+        if deep is None:
+            return value.value()
+        deep.append(value)
+        return _placeholder(len(deep) - 1)
     if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
+        return {k: encode(v, deep) for k, v in value.items()}
     if isinstance(value, list):
-        return [encode(v) for v in value]
+        return [encode(v, deep) for v in value]
     return value
 
 
@@ -190,7 +239,7 @@ def _places(value: Any) -> Iterator[tuple[Any, Any]]:
 def mutated(draw: st.DrawFn, seeds: list[Any]) -> Any:
     """A seed with one to four changes, or (one time in twenty) arbitrary JSON."""
     if draw(st.integers(0, 19)) == 0:
-        return draw(st.one_of(_json_value, nasty_values))
+        return encode(draw(st.one_of(_json_value, nasty_values)))
     root = {"event": decode(copy.deepcopy(draw(st.sampled_from(seeds))))}
     for _ in range(draw(st.integers(1, 4))):
         places = list(_places(root))

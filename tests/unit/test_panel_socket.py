@@ -285,12 +285,23 @@ def test_sync_includes_the_sentiment_aggregate(
     assert sentiment["keyPhrases"] == [{"text": "x", "score": 1, "count": 2}]
 
 
-@pytest.mark.parametrize("body", ["not json", {"action": "dance"}, [1, 2], {"no": "action"}])
+@pytest.mark.parametrize("body", [{"action": "dance"}, {"no": "action"}])
 def test_unknown_actions_get_an_error_frame(
     load: Callable[[str], Handler], gateway: FakeGateway, body: Any
 ) -> None:
     assert load("agent_socket")(route_event("$default", body))["statusCode"] == 400
     assert gateway.messages("conn-1", "error")[0]["code"] == "UnknownAction"
+
+
+@pytest.mark.parametrize("body", ["not json", [1, 2], "[" * 100_000 + "]" * 100_000, '{"action": NaN}'])
+def test_messages_that_are_not_a_bounded_json_object_get_an_error_frame(
+    load: Callable[[str], Handler], gateway: FakeGateway, body: Any
+) -> None:
+    # Given a panel message the bounded decoder refuses (not JSON, not an object, 100,000 deep, NaN)
+    answer = load("agent_socket")(route_event("$default", body))
+    # Then the route answers 400 (not a 500) and tells the panel why, without touching any table
+    assert answer["statusCode"] == 400
+    assert gateway.messages("conn-1", "error")[0]["code"] == "InvalidMessage"
 
 
 @pytest.mark.parametrize("context", [True, "x", [1], None])
@@ -396,7 +407,16 @@ def test_a_zendesk_signed_request_gets_a_panel_token_that_the_authorizer_accepts
 
 @pytest.mark.parametrize(
     ("case", "status"),
-    [("missing", 401), ("expired", 401), ("forged", 401), ("other issuer", 401), ("wrong contact", 403)],
+    [
+        ("missing", 401),
+        ("expired", 401),
+        ("forged", 401),
+        ("other issuer", 401),
+        ("wrong contact", 403),
+        ("NaN issue time, ten-year expiry", 401),
+        ("NaN expiry", 401),
+        ("infinite expiry", 401),
+    ],
 )
 def test_unsigned_expired_forged_and_wrong_contact_requests_get_no_token(
     load: Callable[[str], Handler], aws: Template, case: str, status: int
@@ -408,6 +428,10 @@ def test_unsigned_expired_forged_and_wrong_contact_requests_get_no_token(
         "forged": f"Bearer {jwt(aws, secret='guessed')}",
         "other issuer": f"Bearer {jwt(aws, iss='https://other.zendesk.com')}",
         "wrong contact": f"Bearer {jwt(aws, contact_id='contact-0002')}",
+        # json.dumps writes NaN and Infinity; Zendesk never would, a forger signing with a leaked secret might
+        "NaN issue time, ten-year expiry": f"Bearer {jwt(aws, iat=float('nan'), exp=now + 10 * 365 * 86400)}",
+        "NaN expiry": f"Bearer {jwt(aws, exp=float('nan'))}",
+        "infinite expiry": f"Bearer {jwt(aws, exp=float('inf'))}",
     }[case]
 
     answer = load("panel_token")(token_request(authorization))
@@ -417,7 +441,16 @@ def test_unsigned_expired_forged_and_wrong_contact_requests_get_no_token(
 
 
 @pytest.mark.parametrize(
-    ("body", "status"), [("not json", 400), ([1], 400), ({"contactId": "bad id!"}, 400), ({}, 200), ("", 200)]
+    ("body", "status"),
+    [
+        ("not json", 400),
+        ([1], 400),
+        ({"contactId": "bad id!"}, 400),
+        ({}, 200),
+        ("", 200),
+        ('{"contactId": ' * 100_000 + "1" + "}" * 100_000, 400),  # json.loads: RecursionError
+        ('{"contactId": NaN}', 400),
+    ],
 )
 def test_token_request_bodies_are_validated(
     load: Callable[[str], Handler], aws: Template, body: Any, status: int

@@ -21,7 +21,7 @@ from connect_zendesk.realtime.signed_tokens import (
 KEY = "k" * 64
 NOW = 1_795_000_000
 ISSUER = "https://demo.zendesk.com"
-SECRET = "app-shared-secret"
+SECRET = "app-shared-secret-of-32-bytes-or-more"  # HS256 wants 32 bytes (RFC 7518 3.2)
 
 
 def b64(value: Any) -> str:
@@ -199,7 +199,7 @@ def test_missing_expired_forged_and_mis_addressed_zendesk_requests_are_refused(
 
 def test_without_a_configured_secret_nothing_is_accepted() -> None:
     with pytest.raises(TokenRejected, match="no shared secret"):
-        verify_zendesk_jwt(sign_zendesk_jwt(zendesk_claims(), ""), "", issuer=ISSUER, now=NOW)
+        verify_zendesk_jwt(sign_zendesk_jwt(zendesk_claims(), SECRET), "", issuer=ISSUER, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -216,3 +216,85 @@ def test_without_a_configured_secret_nothing_is_accepted() -> None:
 )
 def test_bearer_tokens_are_read_from_the_authorization_header(headers: Any, token: str | None) -> None:
     assert bearer_token(headers) == token
+
+
+# ---------------------------------------------------------------------------- hostile claims (issue 12)
+TEN_YEARS = 10 * 365 * 86400
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        # NaN compares false with everything: before, this ten-year token passed the lifetime check
+        (zendesk_claims(iat=float("nan"), exp=NOW + TEN_YEARS), "NaN"),
+        (zendesk_claims(exp=float("nan")), "NaN"),
+        (zendesk_claims(exp=float("inf")), "Infinity"),
+        (zendesk_claims(nbf=float("-inf")), "Infinity"),
+        (zendesk_claims(exp=10**30), "claim exp is out of range"),
+        (zendesk_claims(iat=-5), "claim iat is out of range"),
+        (zendesk_claims(iat="yesterday"), "claim iat is not a number"),
+        (zendesk_claims(extra=[[[[["deep"]]]]]), "nested deeper"),
+    ],
+)
+def test_zendesk_jwts_with_non_finite_or_out_of_range_times_are_refused(
+    claims: dict[str, Any], reason: str
+) -> None:
+    token = sign_zendesk_jwt(claims, SECRET)
+    with pytest.raises(TokenRejected, match=reason):
+        verify_zendesk_jwt(token, SECRET, issuer=ISSUER, now=NOW)
+
+
+def test_a_zendesk_jwt_nested_100000_deep_is_refused_not_a_recursion_error() -> None:
+    deep_claims = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    token = f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.{b64(deep_claims)}.sig"
+    with pytest.raises(TokenRejected, match="token longer than"):
+        verify_zendesk_jwt(token, SECRET, issuer=ISSUER, now=NOW)
+    small_but_deep = f"{b64({'alg': 'HS256'})}.{b64(b'[' * 2000 + b']' * 2000)}.sig"
+    with pytest.raises(TokenRejected, match="nested deeper"):
+        verify_zendesk_jwt(small_but_deep, SECRET, issuer=ISSUER, now=NOW)
+
+
+def test_a_token_signed_with_another_hmac_algorithm_is_refused() -> None:
+    import jwt as pyjwt
+
+    token = pyjwt.encode(zendesk_claims(), SECRET, algorithm="HS512")
+    with pytest.raises(TokenRejected, match="algorithm 'HS512' not accepted"):
+        verify_zendesk_jwt(token, SECRET, issuer=ISSUER, now=NOW)
+
+
+@pytest.mark.parametrize("missing", ["exp", "iss", "aud", "sub"])
+def test_zendesk_jwts_without_a_required_claim_are_refused(missing: str) -> None:
+    claims = {k: v for k, v in zendesk_claims().items() if k != missing}
+    with pytest.raises(TokenRejected, match=f"claim {missing} missing|{missing}"):
+        verify_zendesk_jwt(sign_zendesk_jwt(claims, SECRET), SECRET, issuer=ISSUER, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"iat": float("nan")}, "NaN"),
+        ({"exp": float("nan")}, "NaN"),
+        ({"exp": float("inf")}, "Infinity"),
+        ({"exp": NOW + TEN_YEARS, "iat": -1.0}, "claim iat is out of range"),
+    ],
+)
+def test_panel_tokens_with_non_finite_or_out_of_range_times_are_refused(
+    changes: dict[str, Any], reason: str
+) -> None:
+    claims = {"aud": "connect-zendesk-panel-socket", "cid": "c", "aid": "a", "iat": NOW, "exp": NOW + 60}
+    with pytest.raises(TokenRejected, match=reason):
+        verify_panel_token(signed_panel({**claims, **changes}), [KEY], now=NOW, contact_id=None)
+
+
+def test_oversized_panel_tokens_are_refused_before_any_signature_check() -> None:
+    with pytest.raises(TokenRejected, match="token longer than"):
+        verify_panel_token("cz1." + "A" * 9000 + ".sig", [KEY], now=NOW, contact_id=None)
+
+
+def test_the_real_time_functions_load_pyjwt_only_when_a_zendesk_jwt_is_verified() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, connect_zendesk.realtime.handlers; print('jwt' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"  # the authorizer and the stream consumers never pay for it

@@ -448,6 +448,26 @@ def test_an_unusable_message_is_dead_lettered_at_once(rig: PostCallRig) -> None:
     assert reasons == ["DISCONNECTED event without a usable contactId", "message body is not JSON"]
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "message body nested deeper than 32"),
+        ('{"detail": {"contactId": "c", "disconnectTimestamp": NaN}}', "message body holds NaN"),
+    ],
+)
+def test_a_body_the_bounded_decoder_refuses_is_dead_lettered_at_once_with_the_reason(
+    rig: PostCallRig, body: str, reason: str
+) -> None:
+    # Given a message nested 100,000 deep (json.loads: RecursionError, retried as transient) or holding NaN
+    rig.client("sqs").send_message(QueueUrl=rig.env["POST_CALL_QUEUE_URL"], MessageBody=body)
+    rig.deliver()
+    # Then it is dead-lettered on its first receive, with the decoder's reason, and not retried
+    (dead,) = rig.dead_letters()
+    assert dead["MessageAttributes"]["failureReason"]["StringValue"].startswith(reason)
+    assert dead["MessageAttributes"]["receiveCount"]["StringValue"] == "1"
+    assert rig.queued() == 0
+
+
 def test_a_rejected_note_is_dead_lettered_without_retrying(rig: PostCallRig) -> None:
     from connect_zendesk.errors import ZendeskRejected
 

@@ -10,6 +10,9 @@ from botocore.exceptions import ClientError
 
 from connect_zendesk.adapters.aws_clients import aws_client
 from connect_zendesk.adapters.dynamo import storage_errors
+from connect_zendesk.untrusted import Limits, UntrustedInput, decode_json
+
+ANALYTICS_OBJECT = Limits(max_bytes=16 * 1024 * 1024)  # a long call's transcript and sentiment, with room
 
 
 class S3AnalyticsStore:
@@ -33,5 +36,9 @@ class S3AnalyticsStore:
                     return None
                 raise
             body = response["Body"].read()
-        document = json.loads(body)
+        try:
+            # Our own writes, but read back from a bucket others may write to: bounded like any body.
+            document = decode_json(body, ANALYTICS_OBJECT)
+        except UntrustedInput:
+            return None
         return document if isinstance(document, dict) else None

@@ -10,7 +10,6 @@ stream. awscrt (manylinux aarch64 wheel) ships with kvs_transcriber only, not th
 from __future__ import annotations
 
 import io
-import json
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -24,6 +23,7 @@ from botocore.awsrequest import AWSRequest
 from connect_zendesk.adapters.event_stream import ChunkSigner, Message, MessageDecoder, audio_event
 from connect_zendesk.kvs.errors import KvsPathError, TranscribeRejected, TranscribeUnavailable
 from connect_zendesk.kvs.ports import ErrorHandler, ResultHandler, StreamSettings, TranscriptResult
+from connect_zendesk.untrusted import NOT_JSON, UntrustedInput, bounded_number, decode_json
 
 PORT: Final = 443  # HTTP/2; port 8443 is the WebSocket endpoint
 PATH: Final = "/stream-transcription"
@@ -207,11 +207,14 @@ class TranscribeSession:
         name = ""
         text = bytes(self._error_body).decode("utf-8", errors="replace")
         try:
-            body = json.loads(text)
+            body = decode_json(text)
+        except UntrustedInput as exc:
+            if exc.reason == NOT_JSON:
+                return  # wait for the rest of the body
+            body = {}  # too deep, too large, NaN: the status code alone names the failure
+        if isinstance(body, Mapping):
             name = str(body.get("__type", "")).rsplit("#", 1)[-1]
             text = str(body.get("message") or body.get("Message") or text)
-        except ValueError:
-            return  # wait for the rest of the body
         if not name:
             name = "ServiceUnavailableException" if self._status >= 500 else "BadRequestException"
         self._fail(_service_error(name, text))
@@ -251,8 +254,8 @@ class TranscribeSession:
 def parse_transcript_event(payload: bytes) -> list[TranscriptResult]:
     """The results of one TranscriptEvent ({"Transcript": {"Results": [...]}})."""
     try:
-        document = json.loads(payload)
-    except ValueError:
+        document = decode_json(payload)
+    except UntrustedInput:
         return []
     transcript = document.get("Transcript") if isinstance(document, Mapping) else None
     results = transcript.get("Results") if isinstance(transcript, Mapping) else None
@@ -268,22 +271,32 @@ def parse_transcript_event(payload: bytes) -> list[TranscriptResult]:
                 TranscriptResult(
                     result_id=str(result.get("ResultId", "")),
                     channel=str(result.get("ChannelId") or "ch_0"),
-                    start_time=float(result.get("StartTime", 0.0)),
-                    end_time=float(result.get("EndTime", 0.0)),
+                    start_time=_stream_seconds(result.get("StartTime", 0.0), "StartTime"),
+                    end_time=_stream_seconds(result.get("EndTime", 0.0), "EndTime"),
                     is_partial=bool(result.get("IsPartial", False)),
                     text=text if isinstance(text, str) else "",
                     language=str(result.get("LanguageCode") or ""),
                 )
             )
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):  # UntrustedInput too: a NaN, infinite or negative time
             continue
     return parsed
 
 
+MAX_STREAM_SECONDS = 7 * 24 * 3600.0  # far beyond a call; a session restarts long before
+
+
+def _stream_seconds(value: Any, what: str) -> float:
+    """A result's offset in the audio stream: finite seconds, not before its start."""
+    if isinstance(value, str):  # the service sends numbers; text is read as one if it is a number
+        value = float(value)
+    return bounded_number(value, what, low=0.0, high=MAX_STREAM_SECONDS)
+
+
 def _message_text(payload: bytes) -> str:
     try:
-        body = json.loads(payload)
-    except ValueError:
+        body = decode_json(payload)
+    except UntrustedInput:
         return payload.decode("utf-8", errors="replace")[:300]
     return str(body.get("Message") or body.get("message") or "") if isinstance(body, Mapping) else ""
 

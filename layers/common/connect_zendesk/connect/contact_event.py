@@ -149,7 +149,10 @@ def _timestamp(value: Any) -> datetime | None:
             return None
     if moment is None or moment < _EARLIEST_REAL_TIMESTAMP:
         return None
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # "9999-12-31T23:59:59-01:00" is past the last representable instant
+        return None
 
 
 def _resource_id(arn: str, kind: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape
+
 _CONTACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 
 
@@ -44,6 +46,10 @@ class FlowRequest:
 def parse_flow_event(event: Any) -> FlowRequest:
     if not isinstance(event, Mapping) or not isinstance(event.get("Details"), Mapping):
         raise InvalidFlowEvent("event has no Details object: not a Connect contact-flow event")
+    try:
+        check_shape(event, EVENT)  # Connect sends flat string maps: depth and NaN only come from forgeries
+    except UntrustedInput as exc:
+        raise InvalidFlowEvent(f"event refused: {exc}") from None
     details = event["Details"]
     contact = _mapping(details.get("ContactData"))
     endpoint = _mapping(contact.get("CustomerEndpoint"))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape
+
 _CONTACT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 _STREAM_ARN: Final = re.compile(r"^arn:aws[a-z-]*:kinesisvideo:[a-z0-9-]*:\d{12}:stream/[A-Za-z0-9_.-]+/\d+$")
 _FRAGMENT: Final = re.compile(r"^\d{1,128}$")
@@ -79,6 +81,10 @@ class TranscriptionJob:
     def from_event(cls, event: Any) -> TranscriptionJob:
         if not isinstance(event, Mapping) or event.get("kind") != KIND:
             raise InvalidJob("event is not a kvs_transcriber job (kind != kvs-transcription)")
+        try:
+            check_shape(event, EVENT)
+        except UntrustedInput as exc:
+            raise InvalidJob(f"event refused: {exc}") from None
         contact_id = _field(event, "contactId", _CONTACT_ID)
         stream_arn = _field(event, "streamArn", _STREAM_ARN)
         fragment = _field(event, "startFragmentNumber", _FRAGMENT)

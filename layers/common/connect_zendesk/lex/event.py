@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connect_zendesk.messages import Locale
+from connect_zendesk.untrusted import EVENT, UntrustedInput, bounded_number, check_shape
 
 _CONTACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 _LOCALES = {locale.value.lower(): locale for locale in Locale}
@@ -99,6 +100,13 @@ def parse_lex_event(event: Any) -> LexRequest:
     problems: list[str] = []
     if not isinstance(event, Mapping):
         return LexRequest(problems=("event is not a JSON object",))
+    try:
+        check_shape(event, EVENT)
+    except UntrustedInput as exc:
+        # Too deep, too large or NaN: read only the shallow text fields a reply needs (locale,
+        # intent name, session id), none of the slots or attributes, so the caller is handed over.
+        request = parse_lex_event(_shallow_fields(event))
+        return replace(request, problems=(str(exc), *request.problems))
     state = _mapping(event.get("sessionState"))
     if not state:
         problems.append("no sessionState")
@@ -140,6 +148,20 @@ def parse_lex_event(event: Any) -> LexRequest:
         nlu_confidence=_confidence(event.get("interpretations"), _text(intent.get("name"))),
         problems=tuple(problems),
     )
+
+
+def _shallow_fields(event: Mapping[str, Any]) -> dict[str, Any]:
+    def text(value: Any) -> str:
+        return value if isinstance(value, str) else ""
+
+    intent = _mapping(_mapping(event.get("sessionState")).get("intent"))
+    return {
+        "invocationSource": text(event.get("invocationSource")),
+        "inputMode": text(event.get("inputMode")),
+        "sessionId": text(event.get("sessionId")),
+        "bot": {"localeId": text(_mapping(event.get("bot")).get("localeId"))},
+        "sessionState": {"intent": {"name": text(intent.get("name")), "state": "InProgress"}},
+    }
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -207,7 +229,8 @@ def _confidence(interpretations: Any, intent_name: str) -> float | None:
         raw = interpretation.get("nluConfidence")
         if isinstance(raw, Mapping):
             raw = raw.get("score")
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
-        return None
+        try:
+            return bounded_number(raw, "nluConfidence", low=0.0, high=1.0)  # a score, finite, 0 to 1
+        except UntrustedInput:
+            return None
     return None

@@ -11,13 +11,14 @@ contact is malformed.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from connect_zendesk.untrusted import UntrustedInput, decode_json, epoch_seconds
 
 LIFECYCLE_EVENTS = frozenset({"STARTED", "COMPLETED", "FAILED"})
 SEGMENTS = "SEGMENTS"
@@ -87,9 +88,10 @@ class LensEvent:
 
 def decode_record(data: bytes) -> LensEvent:
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedLensRecord("record data is not JSON") from None
+        document = decode_json(data)
+    except UntrustedInput as exc:
+        # too deep, too large, NaN/Infinity, not JSON: one poison record, never a failed batch
+        raise MalformedLensRecord(f"record data refused: {exc}") from None
     return decode_event(document)
 
 
@@ -255,7 +257,10 @@ def _issues(value: Any) -> tuple[tuple[int, int], ...]:
 
 
 def _epoch_millis(iso: str) -> int:
+    """A chat message's time as epoch milliseconds; 0 before 1970 or past 9999 (a negative offset
+    would sort before the call and break the zero-padded segment key)."""
     try:
-        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
+        seconds = datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+        return int(epoch_seconds(seconds, "AbsoluteTime") * 1000)
+    except (ValueError, OverflowError):  # UntrustedInput is a ValueError
         return 0

@@ -30,6 +30,7 @@ from connect_zendesk.realtime.stream_records import (
 from connect_zendesk.realtime.transcription import TranscriptionConsumer
 from connect_zendesk.realtime.wiring import RealtimeServices, realtime_services_for
 from connect_zendesk.settings import ConfigurationError, Settings, get_settings
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape
 
 PANEL_SOCKET_ENV = frozenset({"PANEL_SOCKET_ENDPOINT", "PANEL_SOCKET_STAGE", "CONNECTIONS_TABLE"})
 TRANSCRIPTION_ENV = PANEL_SOCKET_ENV | {"TRANSCRIPTS_TABLE", "CONTACTS_TABLE"}
@@ -110,6 +111,14 @@ def api_handler(
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         logger.append_keys(step=step)
         event = event if isinstance(event, Mapping) else {}
+        try:
+            check_shape(event, EVENT)
+        except UntrustedInput as exc:
+            # Before configuration, secrets or tokens: a hostile event is a 400 (a Deny), never a 500.
+            logger.warning("rejected event", extra={"reason": str(exc)})
+            metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+            arn = event.get("methodArn")
+            return failure({"methodArn": arn} if isinstance(arn, str) else {}, 400)
         if settings is None:
             return failure(event, 503)
         try:
@@ -183,12 +192,13 @@ def panel_authorizer_handler() -> LambdaHandler:
     return api_handler("panel_authorizer", AUTHORIZER_ENV, authorize, _deny)
 
 
+_FAILURE_MESSAGES = {400: "Bad request", 503: "Service unavailable"}
+
+
 def panel_token_handler() -> LambdaHandler:
     return api_handler(
         "panel_token",
         PANEL_TOKEN_ENV,
         issue_token,
-        lambda _, status: http_response(
-            status, {"message": "Service unavailable" if status == 503 else "Error"}
-        ),
+        lambda _, status: http_response(status, {"message": _FAILURE_MESSAGES.get(status, "Error")}),
     )

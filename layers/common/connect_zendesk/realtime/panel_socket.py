@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from connect_zendesk.realtime.agent_notes import MAX_NOTE_BYTES, MAX_NOTE_CHARS,
 from connect_zendesk.realtime.segments import Segment
 from connect_zendesk.realtime.signed_tokens import CONTACT_ID, TokenRejected, verify_panel_token
 from connect_zendesk.realtime.wiring import RealtimeServices
+from connect_zendesk.untrusted import SMALL_BODY, UntrustedInput, decode_json_object
 
 MAX_CONNECTION_SECONDS = 2 * 60 * 60  # API Gateway closes a WebSocket connection after two hours
 SNAPSHOT_SEGMENT_LIMIT = 2000
@@ -130,10 +130,17 @@ def on_message(event: Mapping[str, Any], services: RealtimeServices) -> dict[str
     if not (connection_id and contact_id):
         return _status(403, "Forbidden")
     logger.append_keys(contact_id=contact_id)
-    body = _body(event)
-    action = str(body.get("action", "")) if body is not None else ""
+    try:
+        body = _body(event)
+    except UntrustedInput as exc:
+        # Too deep, too large, NaN, not a JSON object: refused before any read or write.
+        logger.warning("panel message refused", extra={"reason": str(exc)})
+        metrics.add_metric(name="PanelMessageRefused", unit=MetricUnit.Count, value=1)
+        _reply(services, connection_id, contact_id, {"type": "error", "code": "InvalidMessage"})
+        return _status(400, "Invalid message")
+    action = str(body.get("action", ""))
     handlers: dict[str, Callable[[], dict[str, Any]]] = {
-        "saveNote": lambda: _save_note(services, connection_id, contact_id, agent_id, body or {}),
+        "saveNote": lambda: _save_note(services, connection_id, contact_id, agent_id, body),
         "sync": lambda: _sync(services, connection_id, contact_id),
     }
     handler = handlers.get(action)
@@ -148,12 +155,12 @@ def on_message(event: Mapping[str, Any], services: RealtimeServices) -> dict[str
     return handler()
 
 
-def _body(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    try:
-        body = json.loads(event.get("body") or "")
-    except (ValueError, TypeError):
-        return None
-    return body if isinstance(body, dict) else None
+def _body(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The message as a JSON object, read by the bounded decoder (UntrustedInput when refused)."""
+    raw = event.get("body")
+    if not isinstance(raw, str):
+        raise UntrustedInput("body is not text")
+    return decode_json_object(raw, SMALL_BODY)
 
 
 def _reply(

@@ -26,6 +26,7 @@ from connect_zendesk.realtime.signed_tokens import (
     verify_zendesk_jwt,
 )
 from connect_zendesk.realtime.wiring import RealtimeServices
+from connect_zendesk.untrusted import SMALL_BODY, UntrustedInput, decode_json_object
 
 
 def http_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,16 +37,22 @@ def http_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _request_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
+def _request_body(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The request body as a JSON object, read by the bounded decoder (UntrustedInput when refused)."""
     raw = event.get("body")
     if raw in (None, ""):
         return {}
+    if not isinstance(raw, str):
+        raise UntrustedInput("body is not text")
+    if not event.get("isBase64Encoded"):
+        return decode_json_object(raw, SMALL_BODY)
+    if len(raw) > SMALL_BODY.max_bytes * 4 // 3 + 4:
+        raise UntrustedInput(f"body exceeds {SMALL_BODY.max_bytes} bytes")
     try:
-        text = base64.b64decode(str(raw)).decode() if event.get("isBase64Encoded") else str(raw)
-        body = json.loads(text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
+        decoded = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise UntrustedInput("body is not base64") from None
+    return decode_json_object(decoded, SMALL_BODY)
 
 
 def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[str, Any]:
@@ -54,8 +61,11 @@ def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[st
     method = str((http.get("method") if isinstance(http, Mapping) else None) or "POST").upper()
     if method != "POST":
         return http_response(405, {"message": "Use POST"})
-    body = _request_body(event)
-    if body is None:
+    try:
+        # Before the JWT check: a hostile body costs no secret read and no signature check.
+        body = _request_body(event)
+    except UntrustedInput as exc:
+        logger.warning("panel token request refused", extra={"reason": str(exc)})
         return http_response(400, {"message": "Body must be a JSON object"})
     now = services.clock()
     try:

@@ -10,10 +10,13 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from connect_zendesk.adapters.dynamo import from_item
+from connect_zendesk.untrusted import EVENT, Limits, UntrustedInput, check_shape, epoch_seconds
+
+# One record of a stream batch: its envelope is shallow; a Contacts image nests a few maps deep.
+STREAM_RECORD = Limits(max_bytes=EVENT.max_bytes, max_depth=EVENT.max_depth, max_nodes=50_000)
 
 
 class InvalidStreamEvent(ValueError):
@@ -44,10 +47,29 @@ class TableStreamRecord:
 
 
 def _records(event: Any) -> list[Any]:
+    """The batch's records; a record too deep or too large (or holding NaN) becomes None: it fails alone."""
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise InvalidStreamEvent("event has no Records list")
-    return records
+    return [_bounded(record) for record in records]
+
+
+def _bounded(record: Any) -> Any:
+    if not isinstance(record, Mapping):
+        return record
+    try:
+        check_shape(record, STREAM_RECORD)
+    except UntrustedInput:
+        # Only the shallow ids survive, so the record is reported (by its sequence number) and skipped.
+        return {
+            name: {key: part[key] for key in _ID_KEYS if isinstance(part.get(key), str)}
+            for name, part in record.items()
+            if name in ("kinesis", "dynamodb") and isinstance(part, Mapping)
+        } | {"eventName": "REFUSED", "refused": True}
+    return record
+
+
+_ID_KEYS = ("sequenceNumber", "SequenceNumber", "partitionKey")
 
 
 def kinesis_records(event: Any) -> list[KinesisRecord]:
@@ -61,12 +83,11 @@ def kinesis_records(event: Any) -> list[KinesisRecord]:
             data = base64.b64decode(str(kinesis["data"]), validate=True)
         except (KeyError, binascii.Error, ValueError):
             data = None
-        arrival = kinesis.get("approximateArrivalTimestamp")
         parsed.append(
             KinesisRecord(
                 sequence_number=sequence,
-                data=data,
-                arrival=float(arrival) if isinstance(arrival, (int, float)) else 0.0,
+                data=None if isinstance(raw, Mapping) and raw.get("refused") else data,
+                arrival=_arrival(kinesis.get("approximateArrivalTimestamp")),
                 partition_key=str(kinesis.get("partitionKey") or ""),
             )
         )
@@ -83,29 +104,29 @@ def table_stream_records(event: Any) -> list[TableStreamRecord]:
         if isinstance(raw_image, Mapping):
             try:
                 image = from_item(dict(raw_image))
-                if not _all_numbers_finite(image):
-                    raise ValueError("NaN or Infinity in a stream image: DynamoDB stores neither")
+                # NaN or Infinity ("N": "NaN" unmarshals to Decimal('NaN')): DynamoDB stores neither
+                check_shape(image, STREAM_RECORD)
             # ArithmeticError: a number DynamoDB's 38 digits cannot hold ("N": "1e309", 40 digits, "x").
             except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError):
                 image = None
+        event_name = str(raw.get("eventName") or "") if isinstance(raw, Mapping) else ""
         parsed.append(
             TableStreamRecord(
                 sequence_number=str(body.get("SequenceNumber") or ""),
-                event_name=str(raw.get("eventName") or "") if isinstance(raw, Mapping) else "",
+                # a refused record reads as an unreadable INSERT: reported failed, never processed
+                event_name="INSERT" if event_name == "REFUSED" else event_name,
                 new_image=image,
             )
         )
     return parsed
 
 
-def _all_numbers_finite(value: Any) -> bool:
-    if isinstance(value, Decimal):
-        return value.is_finite()
-    if isinstance(value, Mapping):
-        return all(_all_numbers_finite(v) for v in value.values())
-    if isinstance(value, (list, set, frozenset, tuple)):
-        return all(_all_numbers_finite(v) for v in value)
-    return True
+def _arrival(value: Any) -> float:
+    """approximateArrivalTimestamp as epoch seconds; 0 when absent, NaN, infinite or out of range."""
+    try:
+        return epoch_seconds(value, "approximateArrivalTimestamp")
+    except UntrustedInput:
+        return 0.0
 
 
 def batch_response(failed_sequence_numbers: Iterable[str]) -> dict[str, list[dict[str, str]]]:

@@ -24,7 +24,7 @@ from connect_zendesk.deadline import Deadline, deadline_scope
 from connect_zendesk.errors import ServiceError
 from connect_zendesk.observability import logger, metrics, traced
 from connect_zendesk.settings import ConfigurationError, Settings, get_settings
-from connect_zendesk.sqs.message import QueueMessage
+from connect_zendesk.sqs.message import InvalidMessage, QueueMessage
 from connect_zendesk.sqs.retry import RetryDecision, decide
 
 MessageLogic = Callable[[QueueMessage, CallServices], str]  # returns what happened, for the log
@@ -106,6 +106,8 @@ def _process(
     deadline = Deadline.after(min(_seconds_left(context) - SAFETY_MARGIN_SECONDS, MESSAGE_BUDGET_SECONDS))
     try:
         with deadline_scope(deadline):
+            if message.refused:  # too deep or holding NaN: permanent, whatever the logic would do
+                raise InvalidMessage(message.refused)
             outcome = logic(message, services)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a retry or a dead letter
         decision = decide(exc, message.receive_count)

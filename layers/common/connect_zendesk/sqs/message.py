@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from connect_zendesk.untrusted import EVENT, UntrustedInput, check_shape, decode_json, epoch_seconds
 
 
 class InvalidMessage(ValueError):
@@ -24,11 +25,26 @@ class QueueMessage:
     sent_at: datetime | None = None
     source_arn: str = ""
 
+    refused: str = ""  # why the bounded shape check refused the record ("" when it passed)
+
     @classmethod
     def from_record(cls, record: Any) -> QueueMessage | None:
         """None when the record has no messageId: Lambda could not be told which message failed."""
         if not isinstance(record, Mapping) or not isinstance(record.get("messageId"), str):
             return None
+        try:
+            check_shape(record, EVENT)
+        except UntrustedInput as exc:
+            # Lambda sends string bodies; a record this deep or holding NaN is forged: keep only its ids.
+            body = record.get("body")
+            return cls(
+                message_id=record["messageId"],
+                receipt_handle=str(record.get("receiptHandle") or "")
+                if isinstance(record.get("receiptHandle"), str)
+                else "",
+                body=body if isinstance(body, str) else "",
+                refused=f"record refused: {exc}",
+            )
         attributes = record.get("attributes")
         attributes = attributes if isinstance(attributes, Mapping) else {}
         return cls(
@@ -41,10 +57,13 @@ class QueueMessage:
         )
 
     def json(self) -> Any:
+        """The body's JSON value; a body the bounded decoder refuses is permanent (dead-lettered at once)."""
+        if self.refused:
+            raise InvalidMessage(self.refused)
         try:
-            return json.loads(self.body)
-        except ValueError:
-            raise InvalidMessage("message body is not JSON") from None
+            return decode_json(self.body)
+        except UntrustedInput as exc:
+            raise InvalidMessage(f"message {exc}") from None
 
 
 def _int(value: Any, default: int) -> int:
@@ -55,7 +74,11 @@ def _int(value: Any, default: int) -> int:
 
 
 def _epoch_ms(value: Any) -> datetime | None:
+    """SentTimestamp (epoch milliseconds as unsigned decimals); None when it is no time from 1970 to 9999."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
     try:
-        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
-    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(epoch_seconds(int(text) / 1000, "SentTimestamp"), UTC)
+    except (UntrustedInput, OverflowError, OSError):
         return None

@@ -20,6 +20,7 @@ from connect_zendesk.errors import (
     ZendeskRejected,
 )
 from connect_zendesk.sqs.message import InvalidMessage
+from connect_zendesk.untrusted import UntrustedInput
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for one visibility timeout
 BACKOFF_BASE_SECONDS = 30
@@ -46,7 +47,8 @@ class RetryDecision:
     expected: bool = False  # a planned wait (RetryLater), not an error
 
 
-PERMANENT = (ZendeskRejected, ZendeskNotFound, InvalidInput, InvalidMessage)
+# UntrustedInput: a body or event the bounded decoder refused refuses the same way on every receive.
+PERMANENT = (ZendeskRejected, ZendeskNotFound, InvalidInput, InvalidMessage, UntrustedInput)
 
 
 def decide(exc: BaseException, receive_count: int, rng: Callable[[], float] = random.random) -> RetryDecision:
