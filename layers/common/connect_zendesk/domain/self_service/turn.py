@@ -218,13 +218,17 @@ class Turn:
         return ticket_id if ticket_id is not None and self.caller_owns(ticket_id) else None
 
     def caller_owns(self, ticket_id: int) -> bool:
-        """Whether the caller requested the ticket: one of their open tickets (cached), else Zendesk
-        says so. Someone else's ticket and a missing one are the same False."""
+        """Whether the caller requested the ticket: one of their open tickets (cached), else of all the
+        tickets they requested. Only the caller's own list is read, never the claimed ticket, so someone
+        else's ticket and a missing one are the same False."""
         if ticket_id not in self._owned:
             user_id = self.user_id()
             owned = user_id is not None and (
                 any(t.id == ticket_id for t in open_tickets(user_id, self.services))
-                or self.services.zendesk.ticket_for_requester(ticket_id, user_id) is not None
+                or any(
+                    t.id == ticket_id and t.requester_id == user_id
+                    for t in self.services.zendesk.requested_tickets(user_id)
+                )
             )
             if not owned:
                 logger.warning("ticket id is not the caller's: ignored", extra={"ticket_id": ticket_id})
