@@ -9,7 +9,7 @@ from connect_zendesk.connect.flow_event import FlowRequest
 from connect_zendesk.connect.flow_response import LambdaResult
 from connect_zendesk.domain.caller_lookup import CACHE_PREFIX, lookup_caller, matching_users
 from connect_zendesk.domain.models import ZendeskUser
-from connect_zendesk.errors import StorageError
+from connect_zendesk.errors import StorageError, ZendeskUnavailable
 from connect_zendesk.phone import CallerNumber, normalise
 from connect_zendesk.services import Services
 from support import dynamo_item
@@ -248,4 +248,28 @@ def test_contact_table_failure_still_answers_the_flow(
 def test_contact_without_an_id_is_not_recorded(services: Services, aws) -> None:
     outcome = lookup_caller(call_from(contact_id=""), services)
     assert outcome.result is LambdaResult.SUCCESS
+    assert dynamo_item(aws, "ContactsTable", {"contactId": CONTACT}) is None
+
+
+def test_when_zendesk_fails_the_endpoint_number_is_still_recorded_for_the_bot(
+    services: Services, zendesk: FakeZendesk, aws
+) -> None:
+    # The bot trusts only the contact's record: with the number on it, it can look the caller up
+    # itself once Zendesk answers again
+    zendesk.fail_with = ZendeskUnavailable("GET /api/v2/search.json answered 503")
+    with pytest.raises(ZendeskUnavailable):
+        lookup_caller(call_from("+14155552671"), services)
+    record = dynamo_item(aws, "ContactsTable", {"contactId": CONTACT})
+    assert record is not None
+    assert record["callerE164"] == "+14155552671"
+    assert record["lookupResult"] == "Error"
+    assert "zendeskUserId" not in record
+
+
+def test_when_zendesk_fails_a_keyed_in_number_is_not_recorded(
+    services: Services, zendesk: FakeZendesk, aws
+) -> None:
+    zendesk.fail_with = ZendeskUnavailable("GET /api/v2/search.json answered 503")
+    request = call_from("+14155552671", parameters={"phoneNumber": "(415) 555-0134"})
+    assert lookup_caller(request, services).values["identity"] == "Unverified"  # Zendesk is not asked
     assert dynamo_item(aws, "ContactsTable", {"contactId": CONTACT}) is None

@@ -16,6 +16,7 @@ from connect_zendesk.connect.flow_response import FlowOutcome, LambdaResult
 from connect_zendesk.domain.best_effort import record_best_effort
 from connect_zendesk.domain.models import ZendeskUser
 from connect_zendesk.domain.ports import ZendeskDirectory
+from connect_zendesk.errors import ServiceError
 from connect_zendesk.messages import locale_for
 from connect_zendesk.observability import logger
 from connect_zendesk.phone import CallerNumber, Unusable, UnusableReason, normalise, same_number
@@ -44,8 +45,7 @@ class CallerIdentity:
 
 
 def lookup_caller(request: FlowRequest, services: Services) -> FlowOutcome:
-    identity = identify_caller(request, services)
-    remember_caller(request, identity, services)
+    identity = identify_and_remember(request, services)
     if identity.result is LambdaResult.SKIPPED:
         return FlowOutcome.skipped(identity.skip_reason)
     if identity.user is None:
@@ -62,6 +62,20 @@ def lookup_caller(request: FlowRequest, services: Services) -> FlowOutcome:
             "identity": identity.source.value,
         },
     )
+
+
+def identify_and_remember(request: FlowRequest, services: Services) -> CallerIdentity:
+    """identify_caller, recorded on the contact. When Zendesk fails, the endpoint's number is still
+    recorded: the bot trusts only the record, and can look the caller up once Zendesk answers again."""
+    try:
+        identity = identify_caller(request, services)
+    except ServiceError:
+        number = caller_number(request, services.settings.default_phone_region)
+        if isinstance(number, CallerNumber):
+            remember_caller(request, CallerIdentity(LambdaResult.ERROR, number), services)
+        raise
+    remember_caller(request, identity, services)
+    return identity
 
 
 def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:

@@ -7,7 +7,7 @@ import re
 from connect_zendesk.connect.flow_event import FlowRequest
 from connect_zendesk.connect.flow_response import FlowOutcome, LambdaResult
 from connect_zendesk.domain.best_effort import record_best_effort
-from connect_zendesk.domain.caller_lookup import IdentitySource, identify_caller, remember_caller
+from connect_zendesk.domain.caller_lookup import IdentitySource, identify_and_remember
 from connect_zendesk.domain.models import TicketSummary
 from connect_zendesk.errors import InvalidInput, StorageError, ZendeskNotFound
 from connect_zendesk.messages import Locale, locale_for, message
@@ -90,8 +90,7 @@ def _user_id(request: FlowRequest, services: Services) -> int | FlowOutcome:
     claimed = int(raw) if raw else None
     if claimed is not None and claimed == _recorded_user(request, services):
         return claimed
-    identity = identify_caller(request, services)
-    remember_caller(request, identity, services)
+    identity = identify_and_remember(request, services)
     if claimed is not None and (identity.user is None or identity.user.id != claimed):
         logger.warning(
             "zendeskUserId is not the caller's: ignored",
