@@ -223,3 +223,16 @@ def test_given_anothers_ticket_in_the_session_when_booking_a_callback_then_it_is
     _untouched(desk)
     assert [w.ticket_id for w in desk.written] == [1001]  # Jane's newest open ticket
     assert JANE.id != CARLOS.id
+
+
+@pytest.mark.parametrize("claimed", ["²", "9" * 5000, "１００１", "-1001", "0", "1001 OR 1=1"])
+def test_given_a_ticket_id_attribute_that_is_no_id_then_it_is_ignored_without_a_failure(
+    talk: Talk, jane_call: str, desk: FakeDesk, claimed: str
+) -> None:
+    turn = talk(contact_id=jane_call, session_attributes={"selectedTicketId": claimed}).say(
+        "agent", intent="SpeakToAgent"
+    )
+
+    assert turn.session_attributes["handoffReason"] == "SpeakToAgent"  # not "Error"
+    assert desk.written == []
+    assert [t.requester_id for t in desk.created] == [JANE.id]  # as without any id: a new ticket of hers

@@ -36,6 +36,7 @@ from connect_zendesk.pii import mask_phone
 from connect_zendesk.services import Services
 
 _DIGITS = re.compile(r"^\d{1,12}$")
+_ATTRIBUTE_ID = re.compile(r"[1-9][0-9]{0,18}")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ANYTHING_ELSE = "anythingElse"
 OFFERED_TICKET = "offeredTicket"
@@ -196,8 +197,10 @@ class Turn:
         return self.request.attribute(name)
 
     def int_attribute(self, name: str) -> int | None:
+        """A positive id from a session attribute; anything else (a superscript digit, 5,000 digits,
+        ASCII-only on purpose) is no id."""
         raw = self.attribute(name)
-        return int(raw) if raw.isdigit() and int(raw) > 0 else None
+        return int(raw) if _ATTRIBUTE_ID.fullmatch(raw) else None
 
     def selected_ticket(self) -> int | None:
         """The ticket this contact is about: chosen in this call, or recorded for it (both checked when
