@@ -291,3 +291,96 @@ def test_make_invoke_runs_the_bot_with_a_sample_event() -> None:
         in response["messages"][0]["content"]
     )
     assert "bot turn answered" in result.stderr
+
+
+# ---------------------------------------------------------------------------- identity attacks
+CARLOS = "+14155550134"
+JANE_USER = "22450000001001"
+
+
+def _about_jane(stack: LocalStack, since: int) -> list[str]:
+    """Zendesk requests since `since` that read or write anything of Jane's: her user, her tickets
+    (1001, 1002, 1003), or a search for her number."""
+    assert stack.zendesk is not None
+    hits = []
+    for r in stack.zendesk.requests_log()[since:]:
+        text = f"{r.path} {json.dumps(r.query)}"
+        if JANE_USER in text or "5552671" in text or any(f"/tickets/100{n}" in r.path for n in (1, 2, 3)):
+            hits.append(f"{r.method} {text}")
+    return hits
+
+
+def _jane_order(stack: LocalStack) -> str:
+    from connect_zendesk.services import services_for
+    from connect_zendesk.settings import Settings
+
+    services = services_for(Settings.from_env(stack.template.function("lex_fulfillment").environment))
+    order = services.self_service.order(JANE, 60415)
+    assert order is not None
+    return order.status
+
+
+def test_a_keyed_in_number_of_another_customer_identifies_nobody(stack: LocalStack) -> None:
+    # Carlos calls and keys in Jane's number; the flow passes it as phoneNumber
+    assert stack.zendesk is not None
+    since = len(stack.zendesk.requests_log())
+    event = contact_flow_event(CARLOS, parameters={"phoneNumber": "(415) 555-2671"})
+
+    looked_up = stack.invoke("caller_lookup", event)
+    tickets = stack.invoke("ticket_lookup", event)
+    conversation = LexConversation(
+        lambda e: stack.invoke("lex_fulfillment", e),
+        contact_id=event["Details"]["ContactData"]["ContactId"],
+        session_attributes={"callerNumber": CARLOS},
+    )
+    ticket = conversation.say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
+    cancel = conversation.say("cancel order 60415", intent="CancelOrder", slots={"OrderNumber": "60415"})
+
+    assert (looked_up["lambdaResult"], looked_up["identity"]) == ("NotFound", "Unverified")
+    assert looked_up["customerName"] == looked_up["zendeskUserId"] == ""
+    assert (tickets["lambdaResult"], tickets["identity"]) == ("NotFound", "Unverified")
+    assert tickets["ticketIds"] == tickets["ticketPrompt"] == ""
+    assert "Printer" not in ticket.reply
+    assert "keyboard" not in cancel.reply.lower()
+    assert _about_jane(stack, since) == []
+    assert _jane_order(stack) == "scheduled"
+
+
+def test_spoofed_session_attributes_read_write_and_change_nothing_of_another_customer(
+    stack: LocalStack,
+) -> None:
+    assert stack.zendesk is not None
+    comments_before = len(stack.zendesk.store.get_comments(1001))
+    # Carlos's own call (the flow functions recorded him) with Lex session attributes naming Jane's
+    # tickets; the same claiming her number too; and a Lex session with no contact record at all
+    spoofed_ids = {"selectedTicketId": "1001", "discussedTicketId": "1002", "offeredTicketId": "1001"}
+    carlos_call = bot(stack, caller=CARLOS)
+    carlos_call.session_attributes.update(spoofed_ids)
+    carlos_claiming_jane = bot(stack, caller=CARLOS)
+    carlos_claiming_jane.session_attributes.update(spoofed_ids, callerNumber=JANE)
+    stranger = LexConversation(
+        lambda e: stack.invoke("lex_fulfillment", e), session_attributes={**spoofed_ids, "callerNumber": JANE}
+    )
+    since = len(stack.zendesk.requests_log())
+
+    replies = []
+    for conversation in (carlos_call, carlos_claiming_jane, stranger):
+        for say, intent, slots in (
+            ("what's my ticket status", "CheckTicketStatus", {}),
+            ("yes", "ConfirmOpenTicket", {"Answer": "yes"}),
+            ("cancel order 60415", "CancelOrder", {"OrderNumber": "60415"}),
+            ("agent", "SpeakToAgent", {}),
+        ):
+            turn = conversation.say(say, intent=intent, slots=slots)
+            if turn.dialog_action == "ConfirmIntent":
+                turn = conversation.say("yes")
+            replies.append(turn.reply)
+    missing = LexConversation(
+        lambda e: stack.invoke("lex_fulfillment", e), session_attributes={"selectedTicketId": "99999"}
+    ).say("agent", intent="SpeakToAgent")
+
+    assert not [r for r in replies if "Printer" in r or "Invoice" in r or "keyboard" in r.lower()]
+    assert _about_jane(stack, since) == []
+    assert len(stack.zendesk.store.get_comments(1001)) == comments_before
+    assert _jane_order(stack) == "scheduled"
+    assert replies[-1] == missing.reply  # the stranger's handoff: no hint that ticket 1001 exists

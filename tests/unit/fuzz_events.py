@@ -8,6 +8,11 @@ phone number/email, deep nesting (up to 100,000 levels as text) or a non-finite 
 Infinity); a key removed; an unknown key added (sometimes named like PII); a list emptied.
 Now and then the whole event is replaced by arbitrary JSON.
 
+`keyed_in_numbers` and `spoofed_sessions` make identity claims instead: a contact-flow event whose
+`phoneNumber` is another customer's number, and a Lex event whose session attributes and slots claim
+another customer (number, ticket ids, user id, orders); their tests assert the promise (nothing of that
+customer read, spoken, written or changed), not only that nothing crashed.
+
 `fuzz` runs a check over at least FUZZ_EXAMPLES events (500 unless the environment says otherwise)
 and fails if hypothesis ran fewer; `captured_logs` records exactly what the function's Powertools
 handler writes (after PII scrubbing); `assert_no_leak` looks in it for the secret, the planted
@@ -345,3 +350,75 @@ def assert_no_unexpected_failure(logs: str) -> None:
         if "unexpected failure" in str(record.get("message")) or record.get("level") == "CRITICAL"
     ]
     assert not crashes, "\n".join(crashes)
+
+
+# ---------------------------------------------------------------------------- identity claims
+def phone_formats(e164: str) -> list[str]:
+    """A US number as callers key it in and flows pass it: E.164, national, dotted, spaced, bare."""
+    digits = e164[2:]
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    return [
+        e164,
+        f"({area}) {exchange}-{line}",
+        f"{area}.{exchange}.{line}",
+        f"+1 {area} {exchange} {line}",
+        digits,
+        f"1-{area}-{exchange}-{line}",
+    ]
+
+
+@st.composite
+def keyed_in_numbers(
+    draw: st.DrawFn, seeds: list[Any], victim_e164: str, victim_user_id: int, callers: list[str | None]
+) -> Any:
+    """A contact-flow event from some caller (a seeded customer, an unknown or withheld number, none)
+    whose `phoneNumber` parameter is the victim's number in some format, sometimes with the victim's
+    user id claimed as well, and one time in four mutated further."""
+    event = copy.deepcopy(draw(st.sampled_from(seeds)))
+    details = event.setdefault("Details", {})
+    contact = details.setdefault("ContactData", {})
+    caller = draw(st.sampled_from(callers))
+    contact["CustomerEndpoint"] = None if caller is None else {"Address": caller, "Type": "TELEPHONE_NUMBER"}
+    parameters = details["Parameters"] = {"phoneNumber": draw(st.sampled_from(phone_formats(victim_e164)))}
+    if draw(st.booleans()):
+        where = parameters if draw(st.booleans()) else contact.setdefault("Attributes", {})
+        where["zendeskUserId"] = str(victim_user_id)
+    return draw(mutated([event])) if draw(st.integers(0, 3)) == 0 else event
+
+
+def _slot(value: str) -> dict[str, Any]:
+    return {"value": {"originalValue": value, "interpretedValue": value, "resolvedValues": []}}
+
+
+@st.composite
+def spoofed_sessions(
+    draw: st.DrawFn,
+    seeds: list[Any],
+    victim_e164: str,
+    claims: dict[str, list[str]],
+    slot_claims: dict[str, list[str]],
+    contacts: list[str],
+) -> Any:
+    """A Lex event whose session attributes claim the victim: their number (in some format) and the
+    `claims` (ticket ids, user id), on a contact drawn from `contacts` (the attacker's own, the
+    victim's, one without a record), spoken, keyed or typed; slots named in `slot_claims` (ticket and
+    order numbers) sometimes name the victim's."""
+    event = copy.deepcopy(draw(st.sampled_from(seeds)))
+    state = event.setdefault("sessionState", {})
+    attributes = state["sessionAttributes"] = dict(state.get("sessionAttributes") or {})
+    attributes["contactId"] = event["sessionId"] = draw(st.sampled_from(contacts))
+    if draw(st.integers(0, 4)):
+        attributes["callerNumber"] = draw(st.sampled_from(phone_formats(victim_e164)))
+    else:
+        attributes.pop("callerNumber", None)
+    for name, values in claims.items():
+        if draw(st.booleans()):
+            attributes[name] = draw(st.sampled_from(values))
+    event["inputMode"] = draw(st.sampled_from(["Speech", "DTMF", "Text"]))
+    intent = state.get("intent")
+    slots = intent.get("slots") if isinstance(intent, dict) else None
+    if isinstance(slots, dict):
+        for slot, values in slot_claims.items():
+            if slot in slots and draw(st.booleans()):
+                slots[slot] = _slot(draw(st.sampled_from(values)))
+    return event

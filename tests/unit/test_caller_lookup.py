@@ -9,7 +9,7 @@ from connect_zendesk.connect.flow_event import FlowRequest
 from connect_zendesk.connect.flow_response import LambdaResult
 from connect_zendesk.domain.caller_lookup import CACHE_PREFIX, lookup_caller, matching_users
 from connect_zendesk.domain.models import ZendeskUser
-from connect_zendesk.errors import StorageError
+from connect_zendesk.errors import StorageError, ZendeskUnavailable
 from connect_zendesk.phone import CallerNumber, normalise
 from connect_zendesk.services import Services
 from support import dynamo_item
@@ -42,6 +42,7 @@ def test_known_caller_is_recognised_and_recorded_on_the_contact(
         "customerName": "Jane Doe",
         "customerFirstName": "Jane",
         "matchCount": 1,
+        "identity": "Endpoint",
     }
     assert zendesk.calls == {"search": 1}
     record = dynamo_item(aws, "ContactsTable", {"contactId": CONTACT})
@@ -134,7 +135,7 @@ def test_unknown_caller_is_cached_for_the_shorter_negative_ttl(
 ) -> None:
     outcome = lookup_caller(call_from("+12125550147"), services)
     assert outcome.result is LambdaResult.NOT_FOUND
-    assert outcome.values == {"matchCount": 0}
+    assert outcome.values == {"matchCount": 0, "identity": "Endpoint"}
     cached = dynamo_item(aws, "CacheTable", {"cacheKey": CACHE_PREFIX + "+12125550147"})
     assert cached is not None
     assert (
@@ -182,10 +183,42 @@ def test_callers_we_cannot_identify_are_skipped_without_asking_zendesk(
     assert zendesk.total_calls == 0
 
 
-def test_phone_number_parameter_wins_over_the_endpoint(services: Services) -> None:
-    # Given a flow that passes the number the caller keyed in, in national format
-    request = call_from("anonymous", parameters={"phoneNumber": "(415) 555-2671"})
-    assert lookup_caller(request, services).values["zendeskUserId"] == JANE.id
+@pytest.mark.parametrize("keyed_in", ["(415) 555-2671", "415.555.2671", "+1 415 555 2671"])
+def test_phone_number_parameter_that_is_the_endpoints_number_identifies_the_caller(
+    services: Services, keyed_in: str
+) -> None:
+    # Given a flow that passes the caller's own number, in some national format
+    outcome = lookup_caller(call_from("+14155552671", parameters={"phoneNumber": keyed_in}), services)
+    # Then it is the caller's identity
+    assert outcome.result is LambdaResult.SUCCESS
+    assert outcome.values["zendeskUserId"] == JANE.id
+    assert outcome.values["identity"] == "Endpoint"
+
+
+@pytest.mark.parametrize("endpoint", ["+14155552671", "anonymous", "", "+12125550147"])
+def test_keyed_in_number_of_another_customer_identifies_nobody(
+    services: Services, zendesk: FakeZendesk, aws, endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a caller (known, withheld, missing or unknown) who keys in Carlos's number
+    request = call_from(endpoint or None, parameters={"phoneNumber": "(415) 555-0134"})
+    # When the flow looks that number up
+    outcome = lookup_caller(request, services)
+    # Then nobody is identified: nothing of Carlos is answered, Zendesk is not asked, the contact
+    # records nothing, and the flow can tell this case from an unknown caller
+    assert outcome.result is LambdaResult.NOT_FOUND
+    assert outcome.values == {"matchCount": 0, "identity": "Unverified"}
+    assert zendesk.total_calls == 0
+    assert dynamo_item(aws, "ContactsTable", {"contactId": CONTACT}) is None
+    warning_text = "a number that is not the caller's identifies nobody"
+    [warning] = [r for r in caplog.records if r.getMessage() == warning_text]
+    assert "0134" not in warning.keyed_in  # type: ignore[attr-defined]  # masked in the log
+
+
+def test_keyed_in_number_that_cannot_be_a_number_is_skipped(services: Services, zendesk: FakeZendesk) -> None:
+    outcome = lookup_caller(call_from(parameters={"phoneNumber": "12 OR 1=1"}), services)
+    assert outcome.result is LambdaResult.SKIPPED
+    assert outcome.values == {"skipReason": "InvalidNumber"}
+    assert zendesk.total_calls == 0
 
 
 def test_names_are_made_speakable_and_cjk_names_kept_whole(services: Services, zendesk: FakeZendesk) -> None:
@@ -215,4 +248,28 @@ def test_contact_table_failure_still_answers_the_flow(
 def test_contact_without_an_id_is_not_recorded(services: Services, aws) -> None:
     outcome = lookup_caller(call_from(contact_id=""), services)
     assert outcome.result is LambdaResult.SUCCESS
+    assert dynamo_item(aws, "ContactsTable", {"contactId": CONTACT}) is None
+
+
+def test_when_zendesk_fails_the_endpoint_number_is_still_recorded_for_the_bot(
+    services: Services, zendesk: FakeZendesk, aws
+) -> None:
+    # The bot trusts only the contact's record: with the number on it, it can look the caller up
+    # itself once Zendesk answers again
+    zendesk.fail_with = ZendeskUnavailable("GET /api/v2/search.json answered 503")
+    with pytest.raises(ZendeskUnavailable):
+        lookup_caller(call_from("+14155552671"), services)
+    record = dynamo_item(aws, "ContactsTable", {"contactId": CONTACT})
+    assert record is not None
+    assert record["callerE164"] == "+14155552671"
+    assert record["lookupResult"] == "Error"
+    assert "zendeskUserId" not in record
+
+
+def test_when_zendesk_fails_a_keyed_in_number_is_not_recorded(
+    services: Services, zendesk: FakeZendesk, aws
+) -> None:
+    zendesk.fail_with = ZendeskUnavailable("GET /api/v2/search.json answered 503")
+    request = call_from("+14155552671", parameters={"phoneNumber": "(415) 555-0134"})
+    assert lookup_caller(request, services).values["identity"] == "Unverified"  # Zendesk is not asked
     assert dynamo_item(aws, "ContactsTable", {"contactId": CONTACT}) is None

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from connect_zendesk.connect.contracts import FLOW_CONTRACTS
+from connect_zendesk.connect.flow_event import InvalidFlowEvent, parse_flow_event
 from connect_zendesk.connect.flow_response import MAX_RESPONSE_BYTES
+from connect_zendesk.domain.models import TicketSummary, ZendeskUser
 from connect_zendesk.kvs.transcriber import TranscriberPorts
 from connect_zendesk.kvs.wiring import use_kvs_ports
 from connect_zendesk.realtime.wiring import RealtimeServices
@@ -32,6 +34,7 @@ from fuzz_events import (
     captured_logs,
     events_for,
     fuzz,
+    keyed_in_numbers,
     project_samples,
     reference_samples,
 )
@@ -47,6 +50,7 @@ from unit_doubles import (
     MemoryProgress,
     MemorySink,
     RecordingInvoker,
+    ticket,
 )
 
 Handler = Callable[[Any, Any], Any]
@@ -312,3 +316,65 @@ def test_the_transcriber_rejects_or_runs_every_job_without_crashing(
         assert_no_leak(logs, response, names=NAMES)
 
     fuzz(events_for(seeds), check)
+
+
+# ---------------------------------------------------------------------------- identity claims
+class RecordingDirectory(FakeZendesk):
+    """The directory double, remembering whose number was searched and whose tickets were listed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.searched: list[str] = []
+        self.listed: list[int] = []
+
+    def end_users_by_phone(self, national_digits: str) -> list[ZendeskUser]:
+        self.searched.append(national_digits)
+        return super().end_users_by_phone(national_digits)
+
+    def requested_tickets(self, user_id: int) -> list[TicketSummary]:
+        self.listed.append(user_id)
+        return super().requested_tickets(user_id)
+
+
+@pytest.mark.parametrize("function", ["caller_lookup", "ticket_lookup"])
+def test_a_keyed_in_number_of_another_customer_never_reveals_or_records_them(
+    function: str, load: Callable[..., Handler], aws: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Carlos is the victim: callers (Jane, unknown, withheld, none) pass his number as phoneNumber
+    env = aws.function(function).environment
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    directory = RecordingDirectory(
+        users=[JANE, CARLOS, AGENT], tickets={CARLOS.id: [ticket(60, CARLOS.id, subject="Lamp refund")]}
+    )
+    services = Services(Settings.from_env(env), zendesk=directory, clock=NOW.timestamp)
+    victim = "+14155550134"
+    callers: list[str | None] = ["+14155552671", "anonymous", "+12125550147", "", None]
+    with use_services(services):
+        handler = load(function)
+        seeds = project_samples(function)
+
+        def check(event: Any) -> None:
+            response, logs = invoke(handler, event)
+            answer = json.dumps(response, ensure_ascii=False)
+            assert response["zendeskUserId"] != str(CARLOS.id)
+            assert "Carlos" not in answer
+            assert "Lamp refund" not in answer
+            assert "60" not in str(response.get("ticketIds", "")).split(",")
+            assert response["lambdaResult"] != "Success" or response["identity"] == "Endpoint"
+            assert victim[2:] not in directory.searched
+            assert CARLOS.id not in directory.listed
+            contact_id = _contact_id(event)
+            record = services.contacts.get(contact_id) if contact_id else None
+            assert (record or {}).get("zendeskUserId") != CARLOS.id
+            assert (record or {}).get("callerE164") != victim
+            assert_no_unexpected_failure(logs)
+
+        fuzz(keyed_in_numbers(seeds, victim, CARLOS.id, callers), check)
+
+
+def _contact_id(event: Any) -> str:
+    try:
+        return parse_flow_event(event).contact_id
+    except InvalidFlowEvent:
+        return ""

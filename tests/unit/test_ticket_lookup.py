@@ -11,9 +11,26 @@ from connect_zendesk.domain.ticket_lookup import lookup_tickets
 from connect_zendesk.errors import InvalidInput, StorageError, ZendeskNotFound
 from connect_zendesk.services import Services
 from support import dynamo_item
-from unit_doubles import JANE, FakeZendesk, ticket
+from unit_doubles import CARLOS, JANE, FakeZendesk, ticket
 
 CONTACT = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+OTHER_CONTACT = "5a4b3c2d-1e0f-4a9b-8c7d-000000000000"  # caller_lookup recorded nothing for it
+
+
+@pytest.fixture(autouse=True)
+def caller_lookup_ran(services: Services) -> None:
+    """CONTACT as caller_lookup leaves it: Jane's user recorded (her number is left out, so tests of
+    ticket_lookup's own recording still see it write one)."""
+    services.contacts.record_caller(
+        CONTACT,
+        caller_e164="",
+        zendesk_user_id=JANE.id,
+        match_count=1,
+        channel="VOICE",
+        language="en-US",
+        instance_arn="",
+        lookup_result="Success",
+    )
 
 
 def flow(user_id: str = "", **overrides: object) -> FlowRequest:
@@ -46,6 +63,7 @@ def test_open_tickets_newest_update_first_with_a_prompt(
         "ticketPrompt": (
             "You have 3 open tickets. The most recent is ticket 1 about Printer offline, updated 2 days ago."
         ),
+        "identity": "Endpoint",
     }
     assert zendesk.calls == {"tickets": 1}
     record = dynamo_item(aws, "ContactsTable", {"contactId": CONTACT})
@@ -56,6 +74,44 @@ def test_open_tickets_newest_update_first_with_a_prompt(
 def test_user_id_from_a_contact_attribute(services: Services) -> None:
     request = flow(attributes={"zendeskUserId": str(JANE.id)}, customer_address="")
     assert lookup_tickets(request, services).values["ticketId"] == 1
+
+
+def test_user_id_that_is_not_the_one_recorded_for_the_contact_names_nobody(
+    services: Services, zendesk: FakeZendesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given Carlos's tickets, and a contact (Jane calling) whose attributes claim Carlos's user id
+    zendesk.tickets[CARLOS.id] = [ticket(60, CARLOS.id, subject="Carlos's secret")]
+    # When ticket_lookup runs with that id
+    outcome = lookup_tickets(flow(attributes={"zendeskUserId": str(CARLOS.id)}), services)
+    # Then it answers about the caller (the telephone endpoint), never about Carlos
+    assert outcome.values["zendeskUserId"] == JANE.id
+    assert "60" not in str(outcome.values["ticketIds"]).split(",")
+    assert "Carlos" not in str(outcome.values)
+    assert "zendeskUserId is not the caller's: ignored" in caplog.messages
+
+
+@pytest.mark.parametrize("address", ["", "anonymous", "+12125550147"])
+def test_user_id_without_a_record_or_a_matching_endpoint_names_nobody(
+    services: Services, zendesk: FakeZendesk, address: str
+) -> None:
+    zendesk.tickets[CARLOS.id] = [ticket(60, CARLOS.id, subject="Carlos's secret")]
+    request = flow(str(CARLOS.id), contact_id=OTHER_CONTACT, customer_address=address)
+    outcome = lookup_tickets(request, services)
+    assert outcome.result in (LambdaResult.NOT_FOUND, LambdaResult.SKIPPED)
+    assert outcome.values["openTicketCount"] == 0
+    assert "zendeskUserId" not in outcome.values
+    assert zendesk.calls["tickets"] == 0
+
+
+def test_keyed_in_number_of_another_customer_reads_no_tickets(
+    services: Services, zendesk: FakeZendesk
+) -> None:
+    zendesk.tickets[CARLOS.id] = [ticket(60, CARLOS.id, subject="Carlos's secret")]
+    request = flow(contact_id=OTHER_CONTACT, parameters={"phoneNumber": "(415) 555-0134"})
+    outcome = lookup_tickets(request, services)
+    assert outcome.result is LambdaResult.NOT_FOUND
+    assert outcome.values == {"openTicketCount": 0, "identity": "Unverified"}
+    assert zendesk.total_calls == 0
 
 
 def test_without_a_user_id_the_caller_is_looked_up(services: Services, zendesk: FakeZendesk, aws) -> None:
@@ -77,9 +133,10 @@ def test_without_a_user_id_the_caller_is_looked_up(services: Services, zendesk: 
 def test_caller_we_cannot_identify_has_no_tickets_to_offer(
     services: Services, address: str, result: LambdaResult, extra: dict[str, str]
 ) -> None:
-    outcome = lookup_tickets(flow(customer_address=address), services)
+    outcome = lookup_tickets(flow(customer_address=address, contact_id=OTHER_CONTACT), services)
     assert outcome.result is result
-    assert outcome.values == {**extra, "openTicketCount": 0}
+    identity = "" if result is LambdaResult.SKIPPED else "Endpoint"
+    assert outcome.values == {**extra, "openTicketCount": 0, "identity": identity}
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-5", "12 OR 1=1", "1" * 25, "１２３"])
@@ -105,6 +162,7 @@ def test_no_open_tickets_is_not_found_with_a_sentence(services: Services, zendes
     assert outcome.values == {
         "zendeskUserId": JANE.id,
         "openTicketCount": 0,
+        "identity": "Endpoint",
         "ticketPrompt": "I don't see any open tickets for you.",
     }
 

@@ -12,6 +12,8 @@ import boto3
 from connect_zendesk.adapters.dynamo import from_item
 from connect_zendesk.domain.models import NewTicket, TicketComment, TicketDetail, TicketSummary, ZendeskUser
 from connect_zendesk.errors import ZendeskNotFound
+from connect_zendesk.phone import CallerNumber, normalise
+from connect_zendesk.services import Services
 from connect_zendesk_local.cfn_template import Template
 from moto.sns.models import sns_backends
 from unit_doubles import AGENT, CARLOS, JANE, NOW, FakeZendesk, ticket
@@ -135,3 +137,19 @@ def contact(template: Template, contact_id: str) -> dict[str, Any]:
         TableName=template.physical["ContactsTable"].ref, Key={"contactId": {"S": contact_id}}
     )
     return from_item(item.get("Item", {}))
+
+
+def record_call(services: Services, contact_id: str, phone: str, *, channel: str = "VOICE") -> str:
+    """The Contacts record caller_lookup writes for a call from `phone` (its telephone endpoint)."""
+    number = normalise(phone, "US")
+    services.contacts.record_caller(
+        contact_id,
+        caller_e164=number.e164 if isinstance(number, CallerNumber) else "",
+        zendesk_user_id=None,
+        match_count=0,
+        channel=channel,
+        language="en-US",
+        instance_arn="",
+        lookup_result="NotFound",
+    )
+    return contact_id

@@ -3,11 +3,12 @@ SNS, a fake Zendesk desk, a fixed clock, and Lex played by LexConversation."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from bot_doubles import FakeDesk
+from bot_doubles import FakeDesk, record_call
 from connect_zendesk.services import Services, use_services
 from connect_zendesk.settings import Settings
 from connect_zendesk_local.cfn_template import Template
@@ -47,13 +48,21 @@ def bot(aws: Template, bot_services: Services) -> Handler:
 
 
 @pytest.fixture
-def talk(bot: Handler) -> Callable[..., LexConversation]:
-    """A new Lex session with the bot: talk(locale=..., input_mode=..., session_attributes=...)."""
+def talk(bot: Handler, bot_services: Services) -> Callable[..., LexConversation]:
+    """A new Lex session with the bot: talk(locale=..., input_mode=..., session_attributes=...).
 
-    def start(**kwargs: Any) -> LexConversation:
+    `caller="+1..."` plays a call from that number: caller_lookup recorded it for the contact, and the
+    flow passes it as `callerNumber`, as flows/inbound.json does."""
+
+    def start(*, caller: str | None = None, **kwargs: Any) -> LexConversation:
         def invoke(event: dict[str, Any]) -> dict[str, Any]:
             return bot(event, LocalLambdaContext(function_name="LexFulfillmentFunction", timeout_seconds=10))
 
+        if caller is not None:
+            kwargs.setdefault("contact_id", str(uuid.uuid4()))
+            channel = "CHAT" if kwargs.get("input_mode") == "Text" else "VOICE"
+            record_call(bot_services, kwargs["contact_id"], caller, channel=channel)
+            kwargs["session_attributes"] = {"callerNumber": caller, **kwargs.get("session_attributes", {})}
         return LexConversation(invoke, **kwargs)
 
     return start

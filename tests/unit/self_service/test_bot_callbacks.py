@@ -313,7 +313,7 @@ def test_given_a_chat_without_a_number_when_booking_then_the_bot_explains_why_it
 def test_given_an_unknown_caller_when_booking_then_the_callback_is_booked_without_a_ticket_note(
     talk: Talk, desk: FakeDesk, aws: Template
 ) -> None:
-    bot = talk(session_attributes={"callerNumber": "+12125550147"})
+    bot = talk(caller="+12125550147")
 
     *_, done = book(bot)
 
@@ -325,7 +325,7 @@ def test_given_an_unknown_caller_when_booking_then_the_callback_is_booked_withou
 def test_given_a_caller_without_open_tickets_when_booking_then_a_callback_ticket_carries_the_note(
     talk: Talk, desk: FakeDesk
 ) -> None:
-    *_, done = book(talk(session_attributes={"callerNumber": "+13125550199"}))  # Priya has no tickets
+    *_, done = book(talk(caller="+13125550199"))  # Priya has no tickets
 
     (created,) = desk.created
     assert created.subject == "Callback request"

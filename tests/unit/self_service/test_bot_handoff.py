@@ -65,7 +65,7 @@ def test_given_a_known_caller_when_asking_for_an_agent_then_the_conversation_goe
 def test_given_no_ticket_for_this_call_when_handing_over_then_a_new_ticket_holds_the_conversation(
     talk: Talk, desk: FakeDesk
 ) -> None:
-    bot = talk(session_attributes={"callerNumber": "+13125550199"})  # Priya: known, no tickets
+    bot = talk(caller="+13125550199")  # Priya: known, no tickets
 
     turn = bot.say("agent", intent="SpeakToAgent")
 

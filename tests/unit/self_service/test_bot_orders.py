@@ -48,7 +48,7 @@ def stored(aws: Template, phone: str, order_id: int) -> dict[str, Any]:
 
 
 def caller(talk: Talk, phone: str = JANE, **kwargs: Any) -> LexConversation:
-    return talk(session_attributes={"callerNumber": phone}, **kwargs)
+    return talk(caller=phone, **kwargs)
 
 
 # ---------------------------------------------------------------------------- OrderStatus

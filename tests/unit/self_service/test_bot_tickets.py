@@ -71,7 +71,7 @@ def test_given_someone_elses_or_a_missing_ticket_when_probing_then_the_answers_a
 def test_given_a_caller_of_another_user_when_asking_for_their_own_ticket_then_it_is_found(
     talk: Talk, bot_services: Services
 ) -> None:
-    bot = talk(session_attributes={"callerNumber": "(415) 555-0134"})
+    bot = talk(caller="(415) 555-0134")
 
     turn = bot.say("ticket 1006", intent="CheckTicketStatus", slots={"TicketNumber": "1006"})
 
@@ -81,7 +81,7 @@ def test_given_a_caller_of_another_user_when_asking_for_their_own_ticket_then_it
 
 def test_given_a_forged_user_id_attribute_when_asking_then_only_the_callers_number_counts(talk: Talk) -> None:
     # A client that can set session attributes claims to be Jane from Carlos's phone.
-    bot = talk(session_attributes={"callerNumber": "+14155550134", "zendeskUserId": str(JANE.id)})
+    bot = talk(caller="+14155550134", session_attributes={"zendeskUserId": str(JANE.id)})
 
     turn = bot.say("ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"})
 
@@ -105,7 +105,7 @@ def test_given_words_instead_of_a_number_when_validating_then_the_number_is_aske
 
 
 def test_given_an_unknown_number_when_asking_then_nothing_is_described(talk: Talk) -> None:
-    turn = talk(session_attributes={"callerNumber": "+12125550147"}).say(
+    turn = talk(caller="+12125550147").say(
         "ticket 1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"}
     )
 
@@ -129,7 +129,7 @@ def test_given_an_unknown_number_when_asking_then_nothing_is_described(talk: Tal
 def test_given_each_locale_when_asking_then_the_answer_is_in_that_language(
     talk: Talk, locale: str, phone: str, text: str
 ) -> None:
-    turn = talk(locale=locale, session_attributes={"callerNumber": phone}).say(
+    turn = talk(locale=locale, caller=phone).say(
         "1001", intent="CheckTicketStatus", slots={"TicketNumber": "1001"}
     )
 
@@ -175,8 +175,20 @@ def test_given_the_offered_ticket_when_the_caller_says_no_then_nothing_is_select
 
 
 def test_given_no_answer_yet_when_confirming_then_the_offered_ticket_is_named_in_the_question(
-    talk: Talk, jane_call: str
+    talk: Talk, jane_call: str, bot_services: Services
 ) -> None:
+    # Typed (chat buttons): the record must be a chat contact's, since a voice contact's record never
+    # serves typed turns.
+    bot_services.contacts.record_caller(
+        jane_call,
+        caller_e164=JANE_PHONE,
+        zendesk_user_id=JANE.id,
+        match_count=1,
+        channel="CHAT",
+        language="en-US",
+        instance_arn="",
+        lookup_result="Success",
+    )
     bot = talk(contact_id=jane_call, input_mode="Text")
     asked = bot.say("it's about my ticket", intent="ConfirmOpenTicket")
     answered = bot.say("Yes", slots={"Answer": "yes"})
@@ -190,7 +202,7 @@ def test_given_no_answer_yet_when_confirming_then_the_offered_ticket_is_named_in
 def test_given_an_offered_ticket_of_someone_else_when_confirming_then_it_is_not_selected(
     talk: Talk, aws: Template
 ) -> None:
-    bot = talk(session_attributes={"callerNumber": JANE_PHONE, "offeredTicketId": "1006"})
+    bot = talk(caller=JANE_PHONE, session_attributes={"offeredTicketId": "1006"})
 
     turn = bot.say("yes", intent="ConfirmOpenTicket", slots={"Answer": "yes"})
 
@@ -305,7 +317,7 @@ def test_given_a_chat_stranger_when_creating_then_their_email_becomes_the_reques
 def test_given_an_unknown_caller_with_a_number_when_creating_then_an_end_user_is_made_for_them(
     talk: Talk, desk: FakeDesk, bot_services: Services
 ) -> None:
-    bot = talk(session_attributes={"callerNumber": "+12125550147"})
+    bot = talk(caller="+12125550147")
     bot.say("x", intent="CreateTicket", slots={"ProblemDescription": "Cannot log in"})
     bot.say("no", slots={"SmsConfirmation": "no"})
     bot.say("yes")

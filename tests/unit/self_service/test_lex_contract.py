@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_doubles import FakeDesk
+from bot_doubles import FakeDesk, record_call
 from connect_zendesk.errors import ZendeskTimeout
 from connect_zendesk.lex.contract import response_problems
 from connect_zendesk.lex.event import Channel, LexRequest
@@ -176,11 +176,14 @@ def test_given_zendesk_hangs_when_the_budget_runs_out_then_the_caller_hears_an_a
     monkeypatch.setenv("LEX_TIME_BUDGET_MS", "500")
     settings = Settings.from_env({**bot_env, "LEX_TIME_BUDGET_MS": "500"})
     forget_loaded_handlers()
-    with use_services(Services(settings, zendesk=slow_zendesk, clock=NOW.timestamp)):
+    services = Services(settings, zendesk=slow_zendesk, clock=NOW.timestamp)
+    with use_services(services):
         handler = load_handler(aws.function("lex_fulfillment"))
         event = json.loads(
             (SAMPLES[0].parent / "check_ticket_status_fulfillment.json").read_text(encoding="utf-8")
         )
+        attributes = event["sessionState"]["sessionAttributes"]
+        record_call(services, attributes["contactId"], attributes["callerNumber"])  # caller_lookup ran
         response = handler(event, context())
 
     assert_lex_contract(response)

@@ -25,7 +25,10 @@ ZENDESK_LOOKUP_ENV = frozenset(
 
 CALLER_LOOKUP = FlowContract(
     function="caller_lookup",
-    summary="Caller's phone number to their Zendesk end-user.",
+    summary=(
+        "Caller's phone number (the telephone endpoint) to their Zendesk end-user; a keyed-in number "
+        "that is not the caller's identifies nobody."
+    ),
     parameters=("phoneNumber", "language"),
     returns=(
         "lambdaResult",
@@ -33,6 +36,7 @@ CALLER_LOOKUP = FlowContract(
         "customerName",
         "customerFirstName",
         "matchCount",
+        "identity",
         "skipReason",
         "errorType",
     ),
@@ -52,6 +56,7 @@ TICKET_LOOKUP = FlowContract(
         "ticketStatus",
         "ticketIds",
         "ticketPrompt",
+        "identity",
         "skipReason",
         "errorType",
     ),
@@ -78,7 +83,9 @@ FLOW_CONTRACTS: dict[str, FlowContract] = {
 class BotContract:
     """What a contact flow exchanges with the self-service Lex bot (Get customer input, Amazon Lex)."""
 
-    session_parameters: tuple[str, ...]  # session attributes the flow may pass in
+    # Session attributes the flow may pass in. None is an identity: the bot trusts the Contacts record
+    # the flow functions wrote for the contact, and checks these against it.
+    session_parameters: tuple[str, ...]
     returns: tuple[str, ...]  # session attributes the flow reads back as $.Lex.SessionAttributes.<key>
     handoff_reasons: tuple[str, ...]  # values of handoffReason when handoff is "true"
 

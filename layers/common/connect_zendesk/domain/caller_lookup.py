@@ -1,7 +1,14 @@
-"""Who is calling: the caller's number, normalised to E.164, matched to a Zendesk end-user."""
+"""Who is calling: the caller's number, normalised to E.164, matched to a Zendesk end-user.
+
+Identity comes from the telephone endpoint only (`CustomerEndpoint.Address`). A `phoneNumber` the flow
+passes (say, one the caller keyed in) is a hint, never an identity: unless it is the endpoint's own
+number it identifies nobody - no Zendesk lookup, nothing about its owner answered or recorded on the
+contact - and the flow gets `identity = Unverified` to branch on. Anyone can key in anyone's number.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from connect_zendesk.connect.flow_event import FlowRequest
@@ -9,6 +16,7 @@ from connect_zendesk.connect.flow_response import FlowOutcome, LambdaResult
 from connect_zendesk.domain.best_effort import record_best_effort
 from connect_zendesk.domain.models import ZendeskUser
 from connect_zendesk.domain.ports import ZendeskDirectory
+from connect_zendesk.errors import ServiceError
 from connect_zendesk.messages import locale_for
 from connect_zendesk.observability import logger
 from connect_zendesk.phone import CallerNumber, Unusable, UnusableReason, normalise, same_number
@@ -20,6 +28,12 @@ CACHE_PREFIX = "caller#"
 MAX_IDENTITY_CHECKS = 2  # keeps a first-time caller within three Zendesk calls
 
 
+class IdentitySource(enum.StrEnum):
+    ENDPOINT = "Endpoint"  # the answer is about the number the call comes from
+    UNVERIFIED = "Unverified"  # a number that is not the caller's: nobody identified
+    NONE = ""  # skipped: no usable number
+
+
 @dataclass(frozen=True)
 class CallerIdentity:
     result: LambdaResult
@@ -27,15 +41,15 @@ class CallerIdentity:
     user: ZendeskUser | None = None
     match_count: int = 0
     skip_reason: str = ""
+    source: IdentitySource = IdentitySource.ENDPOINT
 
 
 def lookup_caller(request: FlowRequest, services: Services) -> FlowOutcome:
-    identity = identify_caller(request, services)
-    remember_caller(request, identity, services)
+    identity = identify_and_remember(request, services)
     if identity.result is LambdaResult.SKIPPED:
         return FlowOutcome.skipped(identity.skip_reason)
     if identity.user is None:
-        return FlowOutcome(LambdaResult.NOT_FOUND, {"matchCount": 0})
+        return FlowOutcome(LambdaResult.NOT_FOUND, {"matchCount": 0, "identity": identity.source.value})
     locale = locale_for(request.value("language") or request.language_code)
     name = speakable(identity.user.name, locale, max_chars=64)
     return FlowOutcome(
@@ -45,15 +59,38 @@ def lookup_caller(request: FlowRequest, services: Services) -> FlowOutcome:
             "customerName": name,
             "customerFirstName": first_name(name)[:32],
             "matchCount": identity.match_count,
+            "identity": identity.source.value,
         },
     )
+
+
+def identify_and_remember(request: FlowRequest, services: Services) -> CallerIdentity:
+    """identify_caller, recorded on the contact. When Zendesk fails, the endpoint's number is still
+    recorded: the bot trusts only the record, and can look the caller up once Zendesk answers again."""
+    try:
+        identity = identify_caller(request, services)
+    except ServiceError:
+        number = caller_number(request, services.settings.default_phone_region)
+        if isinstance(number, CallerNumber):
+            remember_caller(request, CallerIdentity(LambdaResult.ERROR, number), services)
+        raise
+    remember_caller(request, identity, services)
+    return identity
 
 
 def identify_caller(request: FlowRequest, services: Services) -> CallerIdentity:
     number = caller_number(request, services.settings.default_phone_region)
     if isinstance(number, Unusable):
         logger.info("caller lookup skipped", extra={"reason": number.reason.value})
-        return CallerIdentity(LambdaResult.SKIPPED, skip_reason=number.reason.value)
+        return CallerIdentity(
+            LambdaResult.SKIPPED, skip_reason=number.reason.value, source=IdentitySource.NONE
+        )
+    if isinstance(number, UnverifiedNumber):
+        logger.warning(
+            "a number that is not the caller's identifies nobody",
+            extra={"keyed_in": mask_phone(number.hint.e164), "endpoint_usable": number.endpoint_usable},
+        )
+        return CallerIdentity(LambdaResult.NOT_FOUND, source=IdentitySource.UNVERIFIED)
     user, match_count = user_for_number(number, services)
     result = LambdaResult.SUCCESS if user else LambdaResult.NOT_FOUND
     return CallerIdentity(result, number, user, match_count)
@@ -94,11 +131,30 @@ def remember_user_for_number(
     )
 
 
-def caller_number(request: FlowRequest, default_region: str) -> CallerNumber | Unusable:
-    """A `phoneNumber` flow parameter wins; otherwise the customer endpoint, if it is a telephone."""
+@dataclass(frozen=True)
+class UnverifiedNumber:
+    """A `phoneNumber` parameter that is not the telephone endpoint's number."""
+
+    hint: CallerNumber
+    endpoint_usable: bool
+
+
+def caller_number(request: FlowRequest, default_region: str) -> CallerNumber | Unusable | UnverifiedNumber:
+    """The customer endpoint's number, if it is a telephone. A `phoneNumber` flow parameter counts only
+    when it is that same number (in any format); another number is an UnverifiedNumber."""
+    endpoint = endpoint_number(request, default_region)
     explicit = request.parameters.get("phoneNumber", "").strip()
-    if explicit:
-        return normalise(explicit, default_region)
+    if not explicit:
+        return endpoint
+    hint = normalise(explicit, default_region)
+    if isinstance(hint, Unusable):
+        return hint
+    if isinstance(endpoint, CallerNumber) and endpoint.e164 == hint.e164:
+        return endpoint
+    return UnverifiedNumber(hint, endpoint_usable=isinstance(endpoint, CallerNumber))
+
+
+def endpoint_number(request: FlowRequest, default_region: str) -> CallerNumber | Unusable:
     if request.customer_endpoint_type not in ("", "TELEPHONE_NUMBER"):
         return Unusable(UnusableReason.NOT_TELEPHONE)
     return normalise(request.customer_address, default_region)
@@ -124,8 +180,9 @@ def matching_users(number: CallerNumber, zendesk: ZendeskDirectory) -> list[Zend
 
 
 def remember_caller(request: FlowRequest, identity: CallerIdentity, services: Services) -> None:
-    """Best effort: the flow still gets its answer when the Contacts table cannot be written."""
-    if not request.contact_id:
+    """Best effort: the flow still gets its answer when the Contacts table cannot be written. An
+    unverified number is not recorded: the record is what the bot trusts as the caller."""
+    if not request.contact_id or identity.source is IdentitySource.UNVERIFIED:
         return
     record_best_effort(
         "caller",

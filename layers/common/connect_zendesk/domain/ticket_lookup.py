@@ -7,9 +7,9 @@ import re
 from connect_zendesk.connect.flow_event import FlowRequest
 from connect_zendesk.connect.flow_response import FlowOutcome, LambdaResult
 from connect_zendesk.domain.best_effort import record_best_effort
-from connect_zendesk.domain.caller_lookup import identify_caller, remember_caller
+from connect_zendesk.domain.caller_lookup import IdentitySource, identify_and_remember
 from connect_zendesk.domain.models import TicketSummary
-from connect_zendesk.errors import InvalidInput, ZendeskNotFound
+from connect_zendesk.errors import InvalidInput, StorageError, ZendeskNotFound
 from connect_zendesk.messages import Locale, locale_for, message
 from connect_zendesk.observability import logger
 from connect_zendesk.services import Services
@@ -32,7 +32,11 @@ def lookup_tickets(request: FlowRequest, services: Services) -> FlowOutcome:
     offered = [t.id for t in tickets[:OFFERED_TICKETS]]
     _remember_offer(request, user_id, offered, services)
     locale = locale_for(request.value("language") or request.language_code)
-    values: dict[str, str | int] = {"zendeskUserId": user_id, "openTicketCount": len(tickets)}
+    values: dict[str, str | int] = {
+        "zendeskUserId": user_id,
+        "openTicketCount": len(tickets),
+        "identity": IdentitySource.ENDPOINT.value,
+    }
     if not tickets:
         return FlowOutcome(
             LambdaResult.NOT_FOUND, {**values, "ticketPrompt": message(locale, "tickets.none")}
@@ -77,18 +81,40 @@ def ticket_prompt(tickets: list[TicketSummary], subject: str, locale: Locale, se
 
 
 def _user_id(request: FlowRequest, services: Services) -> int | FlowOutcome:
-    """The user the flow passes, else whoever the caller lookup finds for this contact."""
+    """The caller's user: the `zendeskUserId` the flow passes when it is the one caller_lookup recorded
+    for this contact, else whoever the telephone endpoint identifies. A parameter or contact attribute
+    alone names nobody: it may come from anywhere (a chat client sets contact attributes)."""
     raw = request.value("zendeskUserId")
-    if raw:
-        if not _USER_ID.match(raw):
-            raise InvalidInput("zendeskUserId must be a positive integer")
-        return int(raw)
-    identity = identify_caller(request, services)
-    remember_caller(request, identity, services)
+    if raw and not _USER_ID.match(raw):
+        raise InvalidInput("zendeskUserId must be a positive integer")
+    claimed = int(raw) if raw else None
+    if claimed is not None and claimed == _recorded_user(request, services):
+        return claimed
+    identity = identify_and_remember(request, services)
+    if claimed is not None and (identity.user is None or identity.user.id != claimed):
+        logger.warning(
+            "zendeskUserId is not the caller's: ignored",
+            extra={"zendesk_user_id": claimed, "caller_user_id": identity.user.id if identity.user else None},
+        )
     if identity.user is None:
         reason = {"skipReason": identity.skip_reason} if identity.skip_reason else {}
-        return FlowOutcome(identity.result, {**reason, "openTicketCount": 0})
+        return FlowOutcome(
+            identity.result, {**reason, "openTicketCount": 0, "identity": identity.source.value}
+        )
     return identity.user.id
+
+
+def _recorded_user(request: FlowRequest, services: Services) -> int | None:
+    """The user caller_lookup recorded for this contact, or None (no contact id, no record, no table)."""
+    if not request.contact_id:
+        return None
+    try:
+        record = services.contacts.get(request.contact_id, ("zendeskUserId",))
+    except StorageError as exc:
+        logger.warning("contact record unreadable: identifying the caller again", extra={"reason": str(exc)})
+        return None
+    recorded = (record or {}).get("zendeskUserId")
+    return int(recorded) if recorded is not None else None
 
 
 def _remember_offer(request: FlowRequest, user_id: int, offered: list[int], services: Services) -> None:

@@ -282,7 +282,7 @@ def _note(turn: Turn, key: str, booking: CallbackBooking, *, number: str) -> Non
         number=number,
         contact_id=turn.contact_id or turn.say("note.unknown"),
     )
-    ticket_id = booking.ticket_id or turn.int_attribute("discussedTicketId")
+    ticket_id = booking.ticket_id or turn.owned_attribute("discussedTicketId")
     try:
         if ticket_id is None:
             newest = next(iter(open_tickets(user_id, turn.services)), None)

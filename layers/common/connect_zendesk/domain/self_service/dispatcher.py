@@ -58,6 +58,8 @@ RECORD_ATTRIBUTES = (
     "selectedTicketId",
     "handoff",
     "conversationTurns",
+    "channel",  # with disconnectedAt: whether this turn may act as the contact's caller (Turn)
+    "disconnectedAt",
 )
 
 
@@ -121,11 +123,10 @@ def _remember(turn: Turn, reply: LexReply) -> bool:
     entries = [e for e in (caller, _bot_entry(turn, reply)) if e is not None]
     if not entries and not changed:
         return False
-    known_number = turn.caller_number.e164 if turn.caller_number and not turn.record.get("callerE164") else ""
     record = BotTurnRecord(
         entries=tuple(entries),
         seen_turns=int(turn.record.get("conversationTurns") or 0),
-        caller_e164=known_number,
+        caller_e164="",  # the caller's number is caller_lookup's to record, from the telephone endpoint
         zendesk_user_id=outcome.zendesk_user_id,
         selected_ticket_id=outcome.selected_ticket_id,
         fulfilled_intent=outcome.fulfilled_intent,

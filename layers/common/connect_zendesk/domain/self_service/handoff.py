@@ -61,9 +61,14 @@ def hand_off(turn: Turn, reason: str, lead: str = "") -> LexReply:
     text = (
         turn.say("bot.handoff.noted", ticket_id=ticket_id) if status == WRITTEN else turn.say("bot.handoff")
     )
-    attributes = {"handoff": "true", "handoffReason": reason, "zendeskTicketId": str(ticket_id or "")}
-    if ticket_id is not None:
-        attributes["selectedTicketId"] = str(ticket_id)
+    # Only checked ids go back to the flow: a session's unchecked selectedTicketId is not echoed.
+    selected = ticket_id or turn.outcome.selected_ticket_id or turn.record.get("selectedTicketId")
+    attributes = {
+        "handoff": "true",
+        "handoffReason": reason,
+        "zendeskTicketId": str(ticket_id or ""),
+        "selectedTicketId": str(selected or ""),
+    }
     return turn.close(lead, text, attributes=attributes)
 
 
@@ -88,7 +93,9 @@ def _note_conversation(turn: Turn, reason: str) -> tuple[int | None, str]:
         return int(earlier["ticketId"]), WRITTEN  # a retried turn: the note is already there
     body = note_body(turn, reason, turn.conversation_so_far())
     try:
-        target = turn.selected_ticket() or turn.int_attribute("discussedTicketId")
+        # Only a ticket the caller requested; any other id (someone else's, or none at all) takes the
+        # same path as no id, so the reply never tells whether a ticket exists.
+        target = turn.ticket_in_context()
         if target is not None:
             _add_note_once(turn, target, body)
             return target, WRITTEN

@@ -54,7 +54,7 @@ def check_ticket_status(turn: Turn) -> LexReply:
 
 def _current_ticket(turn: Turn, user_id: int) -> TicketDetail | None:
     """Without a number: the ticket this call is about, else the caller's newest open ticket."""
-    chosen = turn.selected_ticket() or turn.int_attribute("discussedTicketId")
+    chosen = turn.ticket_in_context()
     if chosen is not None:
         detail = turn.services.zendesk.ticket_for_requester(chosen, user_id)
         if detail is not None:

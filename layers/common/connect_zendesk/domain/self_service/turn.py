@@ -4,6 +4,13 @@ Intent handlers receive a `Turn` and return a `LexReply` built with its helpers,
 session attributes the flow and later turns rely on (see the README's "Self-service bot" section):
 `handoff`, `handoffReason`, `zendeskTicketId`, `selectedTicketId`, `lastQuestion`, `elicitedSlot`,
 `fallbackCount`, and whatever the contact flow passed in (`contactId`, `callerNumber`, ...).
+
+Who is calling comes only from the Contacts record the flow functions wrote for the contact
+(caller_lookup, from the telephone endpoint). Session attributes are set by whoever talks to Lex (the
+Lex console, any RecognizeText caller), so they name nobody: a `callerNumber` that differs from the
+record, a typed turn on a voice contact, or a contact that has ended detaches the turn from the record
+(unknown caller, nothing of that contact read or written). A ticket id from a slot or a session
+attribute is used only once the caller is shown to have requested it.
 """
 
 from __future__ import annotations
@@ -17,16 +24,19 @@ from typing import Any
 
 from connect_zendesk.domain.caller_lookup import user_for_number
 from connect_zendesk.domain.models import ConversationEntry, ZendeskUser
+from connect_zendesk.domain.ticket_lookup import open_tickets
 from connect_zendesk.errors import StorageError
 from connect_zendesk.lex.event import Channel, LexRequest, SlotValue
 from connect_zendesk.lex.intents import INTENTS_BY_NAME, IntentSpec, SlotName
 from connect_zendesk.lex.response import Button, DialogAction, IntentState, LexReply
 from connect_zendesk.messages import CATALOGUES, Locale, message
 from connect_zendesk.observability import logger
-from connect_zendesk.phone import CallerNumber, can_receive_sms, normalise
+from connect_zendesk.phone import CallerNumber, Unusable, can_receive_sms, normalise
+from connect_zendesk.pii import mask_phone
 from connect_zendesk.services import Services
 
 _DIGITS = re.compile(r"^\d{1,12}$")
+_ATTRIBUTE_ID = re.compile(r"[1-9][0-9]{0,18}")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ANYTHING_ELSE = "anythingElse"
 OFFERED_TICKET = "offeredTicket"
@@ -71,6 +81,41 @@ class Turn:
         self.now: datetime = self.services.now()
         self._user: ZendeskUser | None = None
         self._user_looked_up = False
+        self._owned: dict[int, bool] = {}
+        self.detached_reason = self._untrusted_record_reason()
+        if self.detached_reason:
+            logger.warning(
+                "contact record not trusted for this turn: caller unknown",
+                extra={"reason": self.detached_reason},
+            )
+            self.record = {}
+
+    def _untrusted_record_reason(self) -> str:
+        """Why this turn must not act as the contact's caller, or '' when it may."""
+        if not self.record:
+            return ""
+        if self.record.get("disconnectedAt"):
+            return "ContactEnded"
+        if str(self.record.get("channel") or "").upper() == "VOICE" and not self.voice:
+            return "TypedTurnOnVoiceContact"
+        claimed = self.request.attribute("callerNumber")
+        if not claimed:
+            return ""
+        recorded = str(self.record.get("callerE164") or "")
+        number = normalise(claimed, self.services.settings.default_phone_region)
+        if isinstance(number, Unusable):
+            return "CallerNumberMismatch" if recorded else ""  # both say: no number
+        if number.e164 != recorded:
+            logger.info(
+                "session callerNumber differs from the contact's", extra={"claimed": mask_phone(number.e164)}
+            )
+            return "CallerNumberMismatch"
+        return ""
+
+    @property
+    def detached(self) -> bool:
+        """The turn may not read or write the contact's record (see the module docstring)."""
+        return bool(self.detached_reason)
 
     # ------------------------------------------------------------------ context
     @property
@@ -87,7 +132,7 @@ class Turn:
 
     @property
     def contact_id(self) -> str:
-        return self.request.contact_id
+        return "" if self.detached else self.request.contact_id
 
     @property
     def intent(self) -> IntentSpec | None:
@@ -95,17 +140,15 @@ class Turn:
 
     @cached_property
     def caller_number(self) -> CallerNumber | None:
-        """The caller's number: recorded by caller_lookup for this contact, else passed by the flow."""
-        for raw in (str(self.record.get("callerE164") or ""), self.request.attribute("callerNumber")):
-            number = normalise(raw, self.services.settings.default_phone_region) if raw else None
-            if isinstance(number, CallerNumber):
-                return number
-        return None
+        """The caller's number: the telephone endpoint caller_lookup recorded for this contact, never a
+        session attribute (without a record the caller is unknown)."""
+        raw = str(self.record.get("callerE164") or "")
+        number = normalise(raw, self.services.settings.default_phone_region) if raw else None
+        return number if isinstance(number, CallerNumber) else None
 
     def user_id(self) -> int | None:
         """The caller's Zendesk end-user: the one caller_lookup matched to this contact, else the one
-        the caller's number matches now. A session attribute alone never names the user: on channels
-        other than Connect the client could set it."""
+        the recorded number matches now. A session attribute never names the user."""
         recorded = self.record.get("zendeskUserId")
         if recorded is not None:
             return int(recorded)
@@ -154,15 +197,46 @@ class Turn:
         return self.request.attribute(name)
 
     def int_attribute(self, name: str) -> int | None:
+        """A positive id from a session attribute; anything else (a superscript digit, 5,000 digits,
+        ASCII-only on purpose) is no id."""
         raw = self.attribute(name)
-        return int(raw) if raw.isdigit() and int(raw) > 0 else None
+        return int(raw) if _ATTRIBUTE_ID.fullmatch(raw) else None
 
     def selected_ticket(self) -> int | None:
-        """The ticket this contact is about: chosen in this call, or already recorded for it."""
+        """The ticket this contact is about: chosen in this call, or recorded for it (both checked when
+        they were chosen), else the session's `selectedTicketId` if the caller requested it."""
         if self.outcome.selected_ticket_id is not None:
             return self.outcome.selected_ticket_id
         recorded = self.record.get("selectedTicketId")
-        return int(recorded) if recorded is not None else self.int_attribute("selectedTicketId")
+        return int(recorded) if recorded is not None else self.owned_attribute("selectedTicketId")
+
+    def ticket_in_context(self) -> int | None:
+        """The ticket this call is about, else the one the bot last talked about (`discussedTicketId`),
+        each only if the caller requested it."""
+        return self.selected_ticket() or self.owned_attribute("discussedTicketId")
+
+    def owned_attribute(self, name: str) -> int | None:
+        """A ticket id from a session attribute, only if the caller requested that ticket."""
+        ticket_id = self.int_attribute(name)
+        return ticket_id if ticket_id is not None and self.caller_owns(ticket_id) else None
+
+    def caller_owns(self, ticket_id: int) -> bool:
+        """Whether the caller requested the ticket: one of their open tickets (cached), else of all the
+        tickets they requested. Only the caller's own list is read, never the claimed ticket, so someone
+        else's ticket and a missing one are the same False."""
+        if ticket_id not in self._owned:
+            user_id = self.user_id()
+            owned = user_id is not None and (
+                any(t.id == ticket_id for t in open_tickets(user_id, self.services))
+                or any(
+                    t.id == ticket_id and t.requester_id == user_id
+                    for t in self.services.zendesk.requested_tickets(user_id)
+                )
+            )
+            if not owned:
+                logger.warning("ticket id is not the caller's: ignored", extra={"ticket_id": ticket_id})
+            self._owned[ticket_id] = owned
+        return self._owned[ticket_id]
 
     def attributes(self, **changes: str) -> dict[str, str]:
         attributes = dict(self.request.session_attributes)
