@@ -884,3 +884,13 @@ def test_the_secret_arn_is_an_output() -> None:
     assert output["Value"] == {
         "Fn::If": ["CreateZendeskSecret", {"Ref": zendesk_secrets()[0]}, {"Ref": "ExistingZendeskSecretArn"}]
     }
+
+
+def test_samconfig_acknowledges_the_nested_applications() -> None:
+    import tomllib
+
+    settings = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    capabilities = settings["default"]["deploy"]["parameters"]["capabilities"].split()
+    # CloudFormation refuses a stack with AWS::Serverless::Application without CAPABILITY_AUTO_EXPAND
+    assert any(body["Type"] == "AWS::Serverless::Application" for body in RESOURCES.values())
+    assert {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"} <= set(capabilities)
