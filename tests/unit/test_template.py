@@ -729,6 +729,7 @@ FIRST_DEPLOY = [
     "ConnectInstanceArn",
     "ConnectQueueArn",
     "ConnectHoursOfOperationArn",
+    "Languages",
 ]
 
 

@@ -14,6 +14,7 @@ moves to it in the same deployment.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -42,6 +43,9 @@ ALIAS = "SelfServiceBotAlias"
 CODE_HOOK_PARAMETER = "CodeHookArn"
 ROLE_PARAMETER = "BotRoleArn"
 NAME_PARAMETER = "ParentStackName"
+# Which locales the live alias answers in: every locale is built into the bot and its versions (the
+# version id stays a hash of the definition); the choice enables or disables each one on the alias.
+LANGUAGES_PARAMETER = "Languages"
 ALIAS_NAME = "live"
 NLU_CONFIDENCE_THRESHOLD = 0.4
 IDLE_SESSION_SECONDS = 600
@@ -71,9 +75,50 @@ def version_logical_id(locales: list[dict[str, Any]]) -> str:
     return f"{BOT}Version{digest[:10]}"
 
 
+def language_choices() -> list[str]:
+    """Every non-empty set of locales, comma-separated in Locale order, all of them first (the default):
+    CloudFormation conditions cannot search a list, so each set is one allowed value."""
+    locales = [locale.value for locale in Locale]
+    sets = [c for n in range(len(locales), 0, -1) for c in itertools.combinations(locales, n)]
+    return [",".join(chosen) for chosen in sets]
+
+
+def speaks_condition(locale: Locale) -> str:
+    """en_US -> SpeaksEnUs: the bot stack's condition that the live alias answers in that locale."""
+    return "Speaks" + "".join(part.capitalize() for part in locale.value.split("_"))
+
+
+def language_conditions() -> dict[str, Any]:
+    return {
+        speaks_condition(locale): {
+            "Fn::Or": [
+                {"Fn::Equals": [{"Ref": LANGUAGES_PARAMETER}, choice]}
+                for choice in language_choices()
+                if locale.value in choice.split(",")
+            ]
+        }
+        for locale in Locale
+    }
+
+
 def bot_resources() -> dict[str, Any]:
     locales = bot_locales()
     version = version_logical_id(locales)
+    live_alias = [
+        {
+            "LocaleId": locale.value,
+            "BotAliasLocaleSetting": {
+                "Enabled": {"Fn::If": [speaks_condition(locale), True, False]},
+                "CodeHookSpecification": {
+                    "LambdaCodeHook": {
+                        "CodeHookInterfaceVersion": "1.0",
+                        "LambdaArn": {"Ref": CODE_HOOK_PARAMETER},
+                    }
+                },
+            },
+        }
+        for locale in Locale
+    ]
     code_hook = [
         {
             "LocaleId": locale.value,
@@ -126,7 +171,7 @@ def bot_resources() -> dict[str, Any]:
                 "BotAliasName": ALIAS_NAME,
                 "Description": "What Amazon Connect talks to: the latest version, code hook in every locale.",
                 "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
-                "BotAliasLocaleSettings": code_hook,
+                "BotAliasLocaleSettings": live_alias,
                 "SentimentAnalysisSettings": {"DetectSentiment": False},
                 "BotAliasTags": [{"Key": "application", "Value": "connect-zendesk"}],
             },
@@ -149,7 +194,14 @@ def stack() -> GeneratedStack:
                 "The lex_fulfillment function (or its live alias) every locale calls."
             ),
             ROLE_PARAMETER: parameter("The bot's runtime role (speech synthesis only)."),
+            LANGUAGES_PARAMETER: {
+                "Type": "String",
+                "Default": language_choices()[0],
+                "AllowedValues": language_choices(),
+                "Description": "The locales the live alias answers in (template.yaml's Languages).",
+            },
         },
+        conditions=language_conditions(),
         resources=bot_resources(),
         outputs={
             "SelfServiceBotId": {"Description": "The bot's id.", "Value": {"Ref": BOT}},

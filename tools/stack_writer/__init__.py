@@ -51,7 +51,7 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 
 def _short_form(dumper: yaml.SafeDumper, key: str, value: Any) -> yaml.Node | None:
-    """The short form of a one-key intrinsic (!Ref, !GetAtt, !Sub, !If, !Equals), or None."""
+    """The short form of a one-key intrinsic (!Ref, !GetAtt, !Sub, !If, !Equals, !Or), or None."""
     if key == "Ref" and isinstance(value, str):
         return dumper.represent_scalar("!Ref", value)
     if key == "Fn::GetAtt" and isinstance(value, list) and len(value) == 2:
@@ -60,7 +60,7 @@ def _short_form(dumper: yaml.SafeDumper, key: str, value: Any) -> yaml.Node | No
         return dumper.represent_scalar("!Sub", value, style="|" if "\n" in value else None)
     if key == "Fn::Sub" and isinstance(value, list):
         return dumper.represent_sequence("!Sub", value)
-    if key in ("Fn::If", "Fn::Equals") and isinstance(value, list):
+    if key in ("Fn::If", "Fn::Equals", "Fn::Or") and isinstance(value, list):
         return dumper.represent_sequence(f"!{key.removeprefix('Fn::')}", value, flow_style=True)
     return None
 

@@ -12,8 +12,8 @@ import pytest
 from connect_zendesk.domain.self_service.dispatcher import HANDLERS
 from connect_zendesk.lex.intents import INTENTS, INTENTS_BY_NAME, YES_NO_SLOT_TYPE, InputStyle, IntentName
 from connect_zendesk.messages import Locale, message
-from connect_zendesk_local.cfn_template import load_nested_stack, load_template
-from lex_bot import APPLICATION, bot_resources, stack, version_logical_id
+from connect_zendesk_local.cfn_template import Template, load_nested_stack, load_template
+from lex_bot import APPLICATION, bot_resources, language_choices, speaks_condition, stack, version_logical_id
 from lex_bot.__main__ import main as lex_bot_main
 from lex_bot.builtin_slot_types import available_in
 from stack_writer import render
@@ -336,3 +336,41 @@ def test_the_self_service_table_has_the_keys_the_adapter_uses() -> None:
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert RESOURCES["SelfServiceTable"]["DeletionPolicy"] == "Retain"
+
+
+# ---------------------------------------------------------------------------- languages
+def test_the_languages_parameter_offers_every_set_of_locales_all_by_default() -> None:
+    choices = language_choices()
+    assert len(choices) == 2 ** len(LOCALES) - 1
+    assert choices[0] == ",".join(LOCALES)
+    for parameters in (DOCUMENT["Parameters"]["Languages"], BOT_STACK["Parameters"]["Languages"]):
+        assert parameters["AllowedValues"] == choices
+        assert parameters["Default"] == choices[0]
+    assert PASSED["Languages"] == {"Ref": "Languages"}
+
+
+@pytest.mark.parametrize(
+    ("languages", "answered"),
+    [("en_US,ja_JP,ko_KR,zh_CN", LOCALES), ("en_US,ko_KR", ["en_US", "ko_KR"]), ("zh_CN", ["zh_CN"])],
+)
+def test_the_live_alias_enables_exactly_the_chosen_locales(languages: str, answered: list[str]) -> None:
+    bot_stack = Template(
+        BOT_STACK,
+        parameters={
+            "ParentStackName": "cz",
+            "CodeHookArn": "arn",
+            "BotRoleArn": "arn",
+            "Languages": languages,
+        },
+    )
+    settings = {
+        s["LocaleId"]: s["BotAliasLocaleSetting"] for s in ALIAS["Properties"]["BotAliasLocaleSettings"]
+    }
+
+    enabled = [locale for locale in LOCALES if bot_stack.resolve(settings[locale]["Enabled"]) is True]
+
+    assert enabled == answered
+    for locale in Locale:
+        assert settings[locale.value]["Enabled"] == {"Fn::If": [speaks_condition(locale), True, False]}
+    # the bot and its version keep every locale: the version id stays a hash of the definition
+    assert sorted(BOT_LOCALES) == LOCALES
