@@ -15,7 +15,6 @@ from contact_flows import (
     FLOW_ARN_PLACEHOLDERS,
     FLOW_SPECS,
     PLACEHOLDERS,
-    PROJECT_ROOT,
     FlowSpec,
     flow_text,
     load_flow,
@@ -23,7 +22,6 @@ from contact_flows import (
 )
 from contact_flows.validation import targets
 
-TEMPLATE = PROJECT_ROOT / "template.yaml"
 APPLICATION = "ContactFlowsStack"  # the nested application in template.yaml
 CONDITION = "DeployContactFlows"  # template.yaml's condition on it
 INSTANCE_PARAMETER = "ConnectInstanceArn"
