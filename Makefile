@@ -11,6 +11,8 @@ REGION ?= us-east-1
 FN ?= caller_lookup
 EVENT ?= events/$(FN)/known_caller.json
 STACK ?= connect-zendesk
+# The nested applications template.yaml deploys (generated: `make stacks`); lint and checkov read them too.
+NESTED_STACKS := $(sort $(wildcard stacks/*.yaml))
 
 # sam build without Docker needs a working Python 3.13 on PATH: pyenv's install first (its shim may
 # exist without being active), else any python3.13 that runs.
@@ -19,7 +21,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel history report test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template
+.PHONY: help setup demo panel history report test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template views-template stacks
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -67,18 +69,25 @@ lint: setup ## ruff (with its security rules), mypy, cfn-lint with the project r
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/cfn-lint template.yaml
-	$(BIN)/sam validate --lint --region $(REGION) --template-file template.yaml
+	$(BIN)/cfn-lint template.yaml $(NESTED_STACKS)
+	@# sam validate --lint reads only the template it is given, not the nested applications' files.
+	@for t in template.yaml $(NESTED_STACKS); do \
+		echo "sam validate --lint $$t"; $(BIN)/sam validate --lint --region $(REGION) --template-file $$t || exit 1; done
 	$(CHECKOV_VENV)/bin/checkov --config-file tools/checkov/config.yaml
 
-bot: setup ## regenerate the self-service bot in template.yaml from intents, catalogues and utterances
+bot: setup ## regenerate stacks/self_service_bot.yaml from intents, catalogues and utterances
 	$(BIN)/python -m lex_bot
 
 flows: setup ## render flows/ with a deployed stack's ARNs into build/flows/ and validate them (STACK=, REGION=, ARGS="--set Name=arn")
 	$(BIN)/python -m contact_flows render --stack $(STACK) --region $(REGION) $(ARGS)
 
-flows-template: setup ## regenerate the contact-flow resources in template.yaml from flows/*.json
+flows-template: setup ## regenerate stacks/contact_flows.yaml from flows/*.json
 	$(BIN)/python -m contact_flows sync
+
+views-template: setup ## regenerate stacks/analytics_views.yaml (the Athena views) from analytics/ SQL
+	$(BIN)/python -m stack_writer.analytics_views
+
+stacks: bot flows-template views-template ## regenerate every generated nested stack in stacks/
 
 format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -2,7 +2,10 @@
 
 The local stack creates its tables, queues and streams from the template itself and gives each
 function the environment the template gives it, so local and deployed shapes cannot drift.
-Intrinsic functions are resolved against local physical ids.
+Intrinsic functions are resolved against local physical ids. The generated nested stacks (stacks/,
+AWS::Serverless::Application with a local Location) hold nothing the local stack provisions (the
+Lex bot, contact flows, Athena views); `Template.nested` reads one with the parameters the parent
+passes it, for whoever needs their resources.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+STACKS_DIR = PROJECT_ROOT / "stacks"
+NESTED_APPLICATION = "AWS::Serverless::Application"
 NO_VALUE = object()  # AWS::NoValue: the enclosing key or list item disappears
 
 _SHORT_FORMS = {
@@ -81,6 +86,20 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return copy.deepcopy(_parsed(path, path.stat().st_mtime_ns))
 
 
+def nested_stack_paths(document: Mapping[str, Any], base: Path = PROJECT_ROOT) -> dict[str, Path]:
+    """Logical id -> template file of every nested application whose Location is a local file."""
+    return {
+        logical_id: (base / str(body["Properties"]["Location"])).resolve()
+        for logical_id, body in document.get("Resources", {}).items()
+        if body.get("Type") == NESTED_APPLICATION and isinstance(body["Properties"].get("Location"), str)
+    }
+
+
+def load_nested_stack(logical_id: str, path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template of template.yaml's nested application `logical_id` (long-form intrinsics)."""
+    return load_template(nested_stack_paths(load_template(path), path.parent)[logical_id])
+
+
 @functools.lru_cache(maxsize=8)
 def _parsed(path: Path, _modified: int) -> dict[str, Any]:
     # Parsing the template (the bot definition makes it large) costs more than copying it, and
@@ -129,6 +148,21 @@ class Template:
     @classmethod
     def from_file(cls, path: Path = TEMPLATE_PATH, **kwargs: Any) -> Template:
         return cls(load_template(path), **kwargs)
+
+    def nested(self, logical_id: str) -> Template:
+        """A nested application's template, given the parameters this template passes it (resolved
+        now: references to functions need them provisioned first)."""
+        body = self.resources[logical_id]
+        if body.get("Type") != NESTED_APPLICATION or not self.condition_holds(body.get("Condition")):
+            raise KeyError(f"{logical_id} is not a nested application this stack deploys")
+        passed = self.resolve(copy.deepcopy(body["Properties"].get("Parameters", {})))
+        return Template(
+            load_template(nested_stack_paths({"Resources": {logical_id: body}})[logical_id]),
+            parameters={name: str(value) for name, value in passed.items()},
+            region=self.region,
+            account_id=self.account_id,
+            stack_name=f"{self.stack_name}-{logical_id}",
+        )
 
     # ------------------------------------------------------------------ structure
     @property

@@ -1,5 +1,6 @@
-"""The Athena views of template.yaml (Glue VIRTUAL_VIEW tables in the Presto view encoding) hold the
-SQL files verbatim and declare the columns that SQL gives, so QuickSight reads what `make report` reads."""
+"""The Athena views of stacks/analytics_views.yaml (Glue VIRTUAL_VIEW tables in the Presto view encoding,
+template.yaml's nested application AnalyticsViewsStack) hold the SQL files verbatim and declare the
+columns that SQL gives, so QuickSight reads what `make report` reads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from connect_zendesk_local.cfn_template import PROJECT_ROOT, TEMPLATE_PATH, Template, load_template
+from connect_zendesk_local.cfn_template import PROJECT_ROOT, Template, load_nested_stack, load_template
 from connect_zendesk_local.report.views import (
     NAMED_QUERY_VIEWS,
     presto_view_json,
@@ -18,11 +19,15 @@ from connect_zendesk_local.report.views import (
     view_sql,
 )
 from connect_zendesk_local.report.views import main as views_main
+from stack_writer import render
+from stack_writer.analytics_views import main as views_template_main
+from stack_writer.analytics_views import stack
 
 TEMPLATE = load_template()
+VIEWS_STACK = load_nested_stack("AnalyticsViewsStack")
 VIEWS = {
     body["Properties"]["TableInput"]["Name"]: (name, body["Properties"])
-    for name, body in TEMPLATE["Resources"].items()
+    for name, body in VIEWS_STACK["Resources"].items()
     if body["Type"] == "AWS::Glue::Table" and body["Properties"]["TableInput"]["TableType"] == "VIRTUAL_VIEW"
 }
 
@@ -86,7 +91,21 @@ def test_the_template_holds_exactly_what_the_generator_prints(capsys: pytest.Cap
     assert views_main() == 0
     printed = capsys.readouterr().out
     assert printed.startswith("  PhraseViewAthenaView:\n")
-    assert printed in TEMPLATE_PATH.read_text(encoding="utf-8")
+    assert printed.rstrip() in stack().path.read_text(encoding="utf-8")
+    assert stack().path.read_text(encoding="utf-8") == render(stack())
+    assert views_template_main(["--check"]) == 0
+
+
+def test_template_yaml_deploys_the_views_with_its_database_unless_switched_off() -> None:
+    application = TEMPLATE["Resources"]["AnalyticsViewsStack"]
+    assert application["Properties"]["Location"] == "stacks/analytics_views.yaml"
+    assert application["Properties"]["Parameters"] == {"AnalyticsDatabase": {"Ref": "AnalyticsDatabase"}}
+    assert TEMPLATE["Resources"]["AnalyticsDatabase"]["Type"] == "AWS::Glue::Database"
+    assert application["Condition"] == "DeployAnalyticsViews"
+    assert TEMPLATE["Conditions"]["DeployAnalyticsViews"] == {
+        "Fn::Equals": [{"Ref": "AnalyticsViewsEnabled"}, "true"]
+    }
+    assert set(VIEWS_STACK["Parameters"]) == {"AnalyticsDatabase"}
 
 
 def test_every_sql_file_is_a_named_query_or_a_view_of_the_template() -> None:

@@ -1089,12 +1089,15 @@ def test_the_rules_directory_holds_one_documented_rule_per_module() -> None:
 
 def test_cfnlintrc_appends_the_rules_and_names_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = yaml.safe_load((ROOT / ".cfnlintrc").read_text(encoding="utf-8"))
-    assert settings["templates"] == ["template.yaml"]
+    assert settings["templates"] == ["template.yaml", "stacks/*.yaml"]
     assert "tools/cfn_lint_rules" in settings["append_rules"]
 
     monkeypatch.chdir(ROOT)
     config = ConfigMixIn([])
-    assert config.templates == ["template.yaml"]
+    # the nested stacks too: every file template.yaml deploys as a nested application
+    nested = sorted(f"stacks/{path.name}" for path in (ROOT / "stacks").glob("*.yaml"))
+    assert len(nested) >= 3
+    assert sorted(config.templates) == sorted(["template.yaml", *nested])
     assert any(Path(path).resolve() == RULES_DIR for path in config.append_rules[1:])
 
 
@@ -1111,10 +1114,34 @@ def test_template_yaml_passes_cfn_lint_with_the_project_rules() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_cfn_lint_without_arguments_lints_template_yaml_cleanly() -> None:
+def test_cfn_lint_without_arguments_lints_template_yaml_and_the_nested_stacks_cleanly() -> None:
     result = run_cfn_lint()
 
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_cfn_lint_follows_template_yaml_into_its_nested_stacks(tmp_path: Path) -> None:
+    # A parameter the nested stack does not declare is caught while linting template.yaml (E3043).
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "child.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Parameters:\n  Known: {Type: String}\n"
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+        "    Properties: {KmsMasterKeyId: alias/aws/sns, TopicName: !Ref Known}\n",
+        encoding="utf-8",
+    )
+    parent = tmp_path / "template.yaml"
+    parent.write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n  Child:\n    Type: AWS::Serverless::Application\n"
+        "    Properties:\n      Location: stacks/child.yaml\n"
+        "      Parameters: {Known: a, Unknown: b}\n",
+        encoding="utf-8",
+    )
+    result = run_cfn_lint(str(parent))
+
+    assert result.returncode != 0
+    assert "Unknown" in result.stdout
 
 
 def test_template_yaml_passes_the_project_rules_through_the_api() -> None:

@@ -11,10 +11,13 @@ import yaml
 from connect_zendesk_local.cfn_template import (
     _SHORT_FORMS,
     PROJECT_ROOT,
+    STACKS_DIR,
     TEMPLATE_PATH,
     PhysicalResource,
     Template,
+    load_nested_stack,
     load_template,
+    nested_stack_paths,
 )
 
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/contacts"
@@ -514,3 +517,48 @@ def test_find_in_map_reads_the_templates_mappings() -> None:
 def test_intrinsics_without_a_local_meaning_fail_loudly(intrinsic: str) -> None:
     with pytest.raises(ValueError, match="no local meaning"):
         Template({}).resolve({intrinsic: "x"})
+
+
+# ---------------------------------------------------------------------------- nested stacks
+def test_every_nested_application_of_template_yaml_is_a_local_stack_file() -> None:
+    paths = nested_stack_paths(load_template())
+
+    assert set(paths) == {"SelfServiceBotStack", "ContactFlowsStack", "AnalyticsViewsStack"}
+    assert all(path.parent == STACKS_DIR and path.is_file() for path in paths.values())
+    assert load_nested_stack("ContactFlowsStack") == load_template(STACKS_DIR / "contact_flows.yaml")
+
+
+def test_a_nested_stack_gets_the_parameters_its_parent_passes() -> None:
+    # Given the parent's Glue database created locally
+    parent = Template.from_file(parameters={"ZendeskSubdomain": "demo", "ZendeskEmail": "agent@example.com"})
+    parent.physical["AnalyticsDatabase"] = PhysicalResource("connect_zendesk_local")
+
+    # When the views stack is read as its own template
+    views = parent.nested("AnalyticsViewsStack")
+
+    # Then its references resolve against what the parent passed it
+    assert views.parameters == {"AnalyticsDatabase": "connect_zendesk_local"}
+    first = next(iter(views.resources_of_type("AWS::Glue::Table")))
+    database = views.resources[first]["Properties"]["DatabaseName"]
+    assert views.resolve(database) == "connect_zendesk_local"
+    assert views.stack_name == "connect-zendesk-local-AnalyticsViewsStack"
+
+
+def test_a_nested_stack_the_parent_leaves_out_cannot_be_read() -> None:
+    child = {
+        "Type": "AWS::Serverless::Application",
+        "Condition": "IsProd",
+        "Properties": {
+            "Location": "stacks/analytics_views.yaml",
+            "Parameters": {"AnalyticsDatabase": {"Ref": "Env"}},
+        },
+    }
+    parent = small(Resources={"Child": child, "Table": {"Type": "AWS::DynamoDB::Table"}})
+
+    with pytest.raises(KeyError, match="not a nested application"):
+        parent.nested("Child")  # Env is dev: the condition leaves it out
+    with pytest.raises(KeyError, match="not a nested application"):
+        parent.nested("Table")
+    assert small({"Env": "prod"}, Resources={"Child": child}).nested("Child").parameters == {
+        "AnalyticsDatabase": "prod"
+    }

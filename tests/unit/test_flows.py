@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from connect_zendesk.connect.contracts import FLOW_CONTRACTS, SELF_SERVICE_BOT
-from connect_zendesk_local.cfn_template import PROJECT_ROOT, load_template
+from connect_zendesk_local.cfn_template import PROJECT_ROOT, load_nested_stack, load_template
 from contact_flows import (
+    FLOW_ARN_PLACEHOLDERS,
     FLOW_SPECS,
     FLOWS_BY_NAME,
     FUNCTION_PLACEHOLDERS,
@@ -23,8 +24,9 @@ from contact_flows import (
     placeholders_in,
 )
 from contact_flows.__main__ import main as contact_flows_main
-from contact_flows.template_block import CONDITION, content, layout, template_with_block
+from contact_flows.stack import APPLICATION, CONDITION, application_parameters, content, layout, stack
 from contact_flows.validation import ACTION_RULES, attributes_set, problems, targets, template_wiring
+from stack_writer import render
 
 PACKAGE = PROJECT_ROOT / "layers" / "common" / "connect_zendesk"
 INBOUND = FLOWS_BY_NAME["inbound"]
@@ -355,20 +357,30 @@ def test_the_bot_contract_matches_what_the_code_hook_reads_and_sets() -> None:
 
 
 # ---------------------------------------------------------------------------- the template carries them
-def test_the_template_block_is_what_the_generator_writes() -> None:
+def test_the_flows_stack_is_what_the_generator_writes() -> None:
     assert contact_flows_main(["sync", "--check"]) == 0
-    text = (PROJECT_ROOT / "template.yaml").read_text(encoding="utf-8")
-    assert template_with_block(text) == text
-    with pytest.raises(ValueError, match="markers"):
-        template_with_block("Resources: {}\n")
+    assert (PROJECT_ROOT / "stacks" / "contact_flows.yaml").read_text(encoding="utf-8") == render(stack())
+
+
+def test_template_yaml_passes_the_flows_stack_every_value_it_needs() -> None:
+    template = load_template()
+    application = template["Resources"][APPLICATION]
+    assert application["Type"] == "AWS::Serverless::Application"
+    assert application["Condition"] == CONDITION
+    assert application["Properties"]["Location"] == "stacks/contact_flows.yaml"
+    passed = application["Properties"]["Parameters"]
+    assert passed == {"ParentStackName": {"Ref": "AWS::StackName"}, **application_parameters()}
+    assert set(passed) == set(load_nested_stack(APPLICATION)["Parameters"])
+    for name, value in passed.items():
+        for referenced in _references(value, template):
+            assert referenced in template["Resources"] or referenced in template["Parameters"], name
 
 
 @pytest.mark.parametrize("spec", FLOW_SPECS, ids=lambda s: s.name)
 def test_every_placeholder_is_filled_by_the_template(spec: Any) -> None:
-    template = load_template()
+    template = load_nested_stack(APPLICATION)
     resource = template["Resources"][spec.logical_id]
     assert resource["Type"] == "AWS::Connect::ContactFlow"
-    assert resource["Condition"] == CONDITION
     assert resource["Properties"]["Type"] == spec.type.value
     body = resource["Properties"]["Content"]
     names = placeholders_in(flow_text(spec))
@@ -380,7 +392,9 @@ def test_every_placeholder_is_filled_by_the_template(spec: Any) -> None:
     assert text == content(spec)
     assert set(variables) == set(names)
     for name, value in variables.items():
-        assert value == PLACEHOLDERS[name].template_value
+        # a flow's own ARN resolves in the flows stack; everything else is the parameter of that name
+        wanted = PLACEHOLDERS[name].template_value if name in FLOW_ARN_PLACEHOLDERS else {"Ref": name}
+        assert value == wanted
         for referenced in _references(value, template):
             assert referenced in template["Resources"] or referenced in template["Parameters"], name
 
@@ -393,6 +407,8 @@ def _references(value: dict[str, Any], template: dict[str, Any]) -> list[str]:
         assert condition in template["Conditions"]
         return _references(when_true, template) + _references(when_false, template)
     referenced = target if kind == "Ref" else target[0]
+    if referenced.startswith("AWS::"):  # a pseudo parameter
+        return []
     return [referenced.removesuffix(".Alias")]
 
 
@@ -450,7 +466,7 @@ def test_every_function_the_flows_call_exists_with_the_connect_permission_and_as
         == {
             "InstanceId": {"Ref": "ConnectInstanceArn"},
             "IntegrationType": "LEX_BOT",
-            "IntegrationArn": {"Fn::GetAtt": ["SelfServiceBotAlias", "Arn"]},
+            "IntegrationArn": PLACEHOLDERS["SelfServiceBotAliasArn"].template_value,
         }
         for r in template.values()
     )
@@ -460,13 +476,19 @@ def test_flows_deploy_only_with_an_instance_a_queue_and_hours_and_their_arns_are
     template = load_template()
     condition = template["Conditions"][CONDITION]["Fn::And"]
     assert {"Condition": "HasConnectInstance"} in condition
+    # the switch, and the bot the inbound flow hands callers to
+    assert {"Fn::Equals": [{"Ref": "ContactFlowsEnabled"}, "true"]} in condition
+    assert {"Condition": "DeploySelfServiceBot"} in condition
     assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConnectQueueArn"}, ""]}]} in condition
     assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConnectHoursOfOperationArn"}, ""]}]} in condition
     outputs = template["Outputs"]
     for spec in FLOW_SPECS:
         output = outputs[f"{spec.logical_id.removesuffix('ContactFlow')}FlowArn"]
         assert output["Condition"] == CONDITION
-        assert output["Value"] == {"Fn::GetAtt": [spec.logical_id, "ContactFlowArn"]}
+        name = f"{spec.logical_id.removesuffix('ContactFlow')}FlowArn"
+        assert output["Value"] == {"Fn::GetAtt": [APPLICATION, f"Outputs.{name}"]}
+        inner = load_nested_stack(APPLICATION)["Outputs"][name]
+        assert inner["Value"] == {"Fn::GetAtt": [spec.logical_id, "ContactFlowArn"]}
     for placeholder in PLACEHOLDERS.values():  # what `make flows` reads from the stack
         assert placeholder.name in (outputs if placeholder.from_output else template["Parameters"])
 

@@ -719,6 +719,94 @@ def test_every_parameter_is_in_exactly_one_console_group() -> None:
     groups = DOCUMENT["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
     assert sorted(grouped) == sorted(PARAMETERS)
+    assert all(group["Label"]["default"].strip() for group in groups)
+
+
+# What a first deploy must answer: the Zendesk account and where in Amazon Connect calls arrive.
+FIRST_DEPLOY = [
+    "ZendeskSubdomain",
+    "ZendeskEmail",
+    "ConnectInstanceArn",
+    "ConnectQueueArn",
+    "ConnectHoursOfOperationArn",
+    "Languages",
+]
+
+
+def test_a_first_deploy_answers_at_most_six_parameters_and_sam_asks_them_first() -> None:
+    (first, *rest) = DOCUMENT["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    assert first["Parameters"] == FIRST_DEPLOY
+    assert len(FIRST_DEPLOY) <= 6
+    # sam deploy --guided prompts in the order of Parameters
+    assert list(PARAMETERS)[: len(FIRST_DEPLOY)] == FIRST_DEPLOY
+    # every other parameter has a default, and the local stack deploys with the defaults alone
+    assert [name for name in PARAMETERS if "Default" not in PARAMETERS[name]] == [
+        "ZendeskSubdomain",
+        "ZendeskEmail",
+    ]
+    assert all("Default" in PARAMETERS[name] for group in rest for name in group["Parameters"])
+    Template(DOCUMENT, parameters=REQUIRED_PARAMETERS)  # raises on a parameter without a default
+
+
+@pytest.mark.parametrize(
+    "name",
+    # true would overwrite the account's API Gateway role, or fail on an instance that already streams
+    ["ConfigureApiGatewayAccountLogging", "ConnectRealtimeSegmentsToStream"],
+)
+def test_account_wide_or_instance_wide_changes_are_off_by_default(name: str) -> None:
+    assert PARAMETERS[name]["Default"] == "false"
+    assert "true" in PARAMETERS[name]["AllowedValues"]
+
+
+def test_the_kvs_stream_prefix_default_scopes_the_reader_to_this_stacks_streams() -> None:
+    prefix = PARAMETERS["KvsStreamPrefix"]
+    assert prefix["Default"] == "connect-zendesk"
+    assert re.fullmatch(prefix["AllowedPattern"], prefix["Default"])
+    assert not re.fullmatch(prefix["AllowedPattern"], "")  # an empty prefix would read every stream
+
+
+# ---------------------------------------------------------------------------- nested stacks
+SWITCHES = {
+    "SelfServiceBotEnabled": {"SelfServiceBotStack", "ContactFlowsStack"},
+    "ContactFlowsEnabled": {"ContactFlowsStack"},
+    "AnalyticsViewsEnabled": {"AnalyticsViewsStack"},
+}
+CONNECT_WIRED = {
+    **REQUIRED_PARAMETERS,
+    "ConnectInstanceArn": CONNECT_INSTANCE_ARN,
+    "ConnectQueueArn": CONNECT_INSTANCE_ARN + "/queue/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    "ConnectHoursOfOperationArn": CONNECT_INSTANCE_ARN
+    + "/operating-hours/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+}
+
+
+def nested_applications(parameters: dict[str, str]) -> set[str]:
+    return set(Template(DOCUMENT, parameters=parameters).resources_of_type("AWS::Serverless::Application"))
+
+
+def test_template_yaml_stays_a_hand_edited_file_of_at_most_3000_lines() -> None:
+    lines = (PROJECT_ROOT / "template.yaml").read_text(encoding="utf-8").count("\n")
+    assert lines <= 3000
+    applications = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Application"}
+    # every generated stack file is deployed from template.yaml, each from its own local file
+    locations = sorted(v["Properties"]["Location"] for v in applications.values())
+    stack_files = sorted(f"stacks/{path.name}" for path in (PROJECT_ROOT / "stacks").glob("*.yaml"))
+    assert locations == stack_files
+    assert all("Condition" in body for body in applications.values())
+
+
+@pytest.mark.parametrize(("switch", "left_out"), sorted(SWITCHES.items()))
+def test_each_feature_switch_leaves_whole_nested_stacks_out(switch: str, left_out: set[str]) -> None:
+    everything = nested_applications(CONNECT_WIRED)
+    assert everything == {"SelfServiceBotStack", "ContactFlowsStack", "AnalyticsViewsStack"}
+    assert PARAMETERS[switch]["Default"] == "true"
+
+    assert nested_applications({**CONNECT_WIRED, switch: "false"}) == everything - left_out
+
+
+def test_without_the_connect_queue_and_hours_the_flows_stack_is_left_out() -> None:
+    assert "ContactFlowsStack" not in nested_applications(REQUIRED_PARAMETERS)
+    assert "ContactFlowsStack" not in nested_applications({**CONNECT_WIRED, "ConnectQueueArn": ""})
 
 
 @pytest.mark.parametrize(
@@ -797,3 +885,13 @@ def test_the_secret_arn_is_an_output() -> None:
     assert output["Value"] == {
         "Fn::If": ["CreateZendeskSecret", {"Ref": zendesk_secrets()[0]}, {"Ref": "ExistingZendeskSecretArn"}]
     }
+
+
+def test_samconfig_acknowledges_the_nested_applications() -> None:
+    import tomllib
+
+    settings = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    capabilities = settings["default"]["deploy"]["parameters"]["capabilities"].split()
+    # CloudFormation refuses a stack with AWS::Serverless::Application without CAPABILITY_AUTO_EXPAND
+    assert any(body["Type"] == "AWS::Serverless::Application" for body in RESOURCES.values())
+    assert {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"} <= set(capabilities)

@@ -1,8 +1,8 @@
 """Contact flows as code: the Amazon Connect flow-language JSON in flows/, its placeholders and checks.
 
 `flows/*.json` is the source. Every ARN a flow needs appears there as a `${Name}` placeholder, named
-after the stack Output (or Parameter) that carries it. The template gets the flows as
-`AWS::Connect::ContactFlow` resources whose Content is `Fn::Sub` over that JSON (`python -m
+after the stack Output (or Parameter) that carries it. The nested stack stacks/contact_flows.yaml gets
+the flows as `AWS::Connect::ContactFlow` resources whose Content is `Fn::Sub` over that JSON (`python -m
 contact_flows sync`, `make flows-template`); `make flows` fills the placeholders from a deployed stack
 for users who import the flows by hand. `contact_flows.validation` checks both forms.
 """
@@ -75,7 +75,7 @@ WARM_START_CONDITION = "ContactFlowWarmStartOn"
 @dataclass(frozen=True)
 class Placeholder:
     name: str
-    template_value: dict[str, Any]  # what fills it in template.yaml (Fn::Sub variable)
+    template_value: dict[str, Any]  # what fills it: in template.yaml, or in the flows stack for a flow ARN
     from_output: bool  # a stack Output of that name (else a stack Parameter) gives it to `make flows`
 
 
@@ -99,7 +99,9 @@ def _placeholders() -> dict[str, Placeholder]:
     ]
     table += [
         Placeholder(
-            "SelfServiceBotAliasArn", {"Fn::GetAtt": ["SelfServiceBotAlias", "Arn"]}, from_output=True
+            "SelfServiceBotAliasArn",
+            {"Fn::GetAtt": ["SelfServiceBotStack", "Outputs.SelfServiceBotAliasArn"]},
+            from_output=True,
         ),
         Placeholder("ConnectQueueArn", {"Ref": "ConnectQueueArn"}, from_output=False),
         Placeholder("ConnectHoursOfOperationArn", {"Ref": "ConnectHoursOfOperationArn"}, from_output=False),
@@ -118,6 +120,11 @@ def _placeholders() -> dict[str, Placeholder]:
 
 PLACEHOLDERS = _placeholders()
 FUNCTION_PLACEHOLDERS = {function_output(f): f for f in FLOW_CONTRACTS}
+# The flows' own ARNs resolve inside stacks/contact_flows.yaml; every other placeholder is a parameter
+# of that stack, which template.yaml passes its template_value.
+FLOW_ARN_PLACEHOLDERS = frozenset(
+    f"{spec.logical_id.removesuffix('ContactFlow')}FlowArn" for spec in FLOW_SPECS
+)
 BOT_PLACEHOLDER = "SelfServiceBotAliasArn"
 
 

@@ -1,6 +1,6 @@
 """python -m contact_flows sync [--check] | render --stack NAME [--region R] [--out DIR] [--set K=V ...]
 
-sync: write (or, with --check, verify) the generated contact-flow block of template.yaml.
+sync: write (or, with --check, verify) the generated stacks/contact_flows.yaml.
 render: fill the flows with a deployed stack's ARNs into build/flows/, validated (`make flows`).
 """
 
@@ -11,18 +11,19 @@ import sys
 from pathlib import Path
 
 import boto3
+import stack_writer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from contact_flows import PROJECT_ROOT
 from contact_flows.render import RenderError, render_flows, stack_values, write_flows
-from contact_flows.template_block import TEMPLATE, template_with_block
+from contact_flows.stack import stack
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="contact_flows", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    sync = commands.add_parser("sync", help="regenerate the flows block of template.yaml")
-    sync.add_argument("--check", action="store_true", help="exit 1 when template.yaml is out of date")
+    sync = commands.add_parser("sync", help="regenerate stacks/contact_flows.yaml")
+    sync.add_argument("--check", action="store_true", help="exit 1 when the stack file is out of date")
     render = commands.add_parser("render", help="render the flows with a deployed stack's ARNs")
     render.add_argument("--stack", required=True)
     render.add_argument("--region", default=None)
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "sync":
-        return _sync(check=args.check)
+        return stack_writer.sync(stack(), check=args.check)
     overrides = dict(item.split("=", 1) for item in args.set if "=" in item)
     if len(overrides) != len(args.set):
         print("--set takes NAME=VALUE", file=sys.stderr)
@@ -44,23 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     except (RenderError, ClientError, BotoCoreError) as error:
         print(error, file=sys.stderr)
         return 1
-    return 0
-
-
-def _sync(*, check: bool) -> int:
-    current = TEMPLATE.read_text(encoding="utf-8")
-    wanted = template_with_block(current)
-    if check:
-        if wanted != current:
-            print(
-                "template.yaml's contact-flow block is out of date: run `make flows-template`",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    if wanted != current:
-        TEMPLATE.write_text(wanted, encoding="utf-8")
-        print(f"updated {TEMPLATE.name}")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""The bot as deployed: template.yaml's Lex resources read on their own and checked against the code
-(intents the handler knows, prompts of the catalogues, slot types each locale offers), and against
-the generator that writes them (`make bot`)."""
+"""The bot as deployed: the Lex resources of stacks/self_service_bot.yaml (template.yaml's nested
+application SelfServiceBotStack) read on their own and checked against the code (intents the handler
+knows, prompts of the catalogues, slot types each locale offers), against the generator that writes
+them (`make bot`), and against what template.yaml passes the stack and reads back."""
 
 from __future__ import annotations
 
@@ -11,23 +12,27 @@ import pytest
 from connect_zendesk.domain.self_service.dispatcher import HANDLERS
 from connect_zendesk.lex.intents import INTENTS, INTENTS_BY_NAME, YES_NO_SLOT_TYPE, InputStyle, IntentName
 from connect_zendesk.messages import Locale, message
-from connect_zendesk_local.cfn_template import load_template
-from lex_bot import bot_resources, template_with_block, version_logical_id
+from connect_zendesk_local.cfn_template import Template, load_nested_stack, load_template
+from lex_bot import APPLICATION, bot_resources, language_choices, speaks_condition, stack, version_logical_id
 from lex_bot.__main__ import main as lex_bot_main
 from lex_bot.builtin_slot_types import available_in
+from stack_writer import render
 
 DOCUMENT = load_template()
 RESOURCES: dict[str, Any] = DOCUMENT["Resources"]
+BOT_STACK = load_nested_stack(APPLICATION)
+BOT_RESOURCES: dict[str, Any] = BOT_STACK["Resources"]
+PASSED: dict[str, Any] = RESOURCES[APPLICATION]["Properties"]["Parameters"]
 LOCALES = ["en_US", "ja_JP", "ko_KR", "zh_CN"]
 
 
-def of_type(kind: str) -> dict[str, Any]:
-    return {name: body for name, body in RESOURCES.items() if body["Type"] == kind}
+def of_type(kind: str, resources: dict[str, Any] = RESOURCES) -> dict[str, Any]:
+    return {name: body for name, body in resources.items() if body["Type"] == kind}
 
 
-((BOT_ID, BOT),) = of_type("AWS::Lex::Bot").items()
-((VERSION_ID, VERSION),) = of_type("AWS::Lex::BotVersion").items()
-((ALIAS_ID, ALIAS),) = of_type("AWS::Lex::BotAlias").items()
+((BOT_ID, BOT),) = of_type("AWS::Lex::Bot", BOT_RESOURCES).items()
+((VERSION_ID, VERSION),) = of_type("AWS::Lex::BotVersion", BOT_RESOURCES).items()
+((ALIAS_ID, ALIAS),) = of_type("AWS::Lex::BotAlias", BOT_RESOURCES).items()
 BOT_LOCALES = {locale["LocaleId"]: locale for locale in BOT["Properties"]["BotLocales"]}
 
 
@@ -48,7 +53,8 @@ def all_slots() -> list[tuple[str, str, dict[str, Any]]]:
 def test_the_template_holds_exactly_what_the_generator_makes() -> None:
     generated = bot_resources()
 
-    assert {name: RESOURCES.get(name) for name in generated} == generated
+    assert {name: BOT_RESOURCES.get(name) for name in generated} == generated
+    assert stack().path.read_text(encoding="utf-8") == render(stack())
     assert lex_bot_main(["--check"]) == 0
 
 
@@ -58,9 +64,17 @@ def test_a_changed_bot_gets_a_new_version_resource() -> None:
     assert version_logical_id(changed) != VERSION_ID
 
 
-def test_the_generator_refuses_a_template_without_its_markers() -> None:
-    with pytest.raises(ValueError, match="markers"):
-        template_with_block("Resources: {}\n")
+def test_template_yaml_deploys_the_bot_stack_only_when_the_switch_is_on() -> None:
+    application = RESOURCES[APPLICATION]
+    assert application["Type"] == "AWS::Serverless::Application"
+    assert application["Properties"]["Location"] == "stacks/self_service_bot.yaml"
+    assert application["Condition"] == "DeploySelfServiceBot"
+    assert DOCUMENT["Conditions"]["DeploySelfServiceBot"] == {
+        "Fn::Equals": [{"Ref": "SelfServiceBotEnabled"}, "true"]
+    }
+    # every parameter the stack declares is passed, and nothing else
+    assert set(PASSED) == set(BOT_STACK["Parameters"])
+    assert PASSED["ParentStackName"] == {"Ref": "AWS::StackName"}
 
 
 def test_the_bot_has_exactly_the_four_locales() -> None:
@@ -224,12 +238,14 @@ def _code_hooks(settings: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         s["LocaleId"]: s["BotAliasLocaleSetting"]
         for s in settings
-        if s["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]["LambdaArn"] == CODE_HOOK_ARN
+        if s["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]["LambdaArn"]
+        == {"Ref": "CodeHookArn"}
         and s["BotAliasLocaleSetting"]["Enabled"]
     }
 
 
 def test_the_live_alias_and_the_test_alias_call_the_code_hook_in_every_locale() -> None:
+    assert PASSED["CodeHookArn"] == CODE_HOOK_ARN
     assert sorted(_code_hooks(ALIAS["Properties"]["BotAliasLocaleSettings"])) == LOCALES
     assert sorted(_code_hooks(BOT["Properties"]["TestBotAliasSettings"]["BotAliasLocaleSettings"])) == LOCALES
     assert ALIAS["Properties"]["BotVersion"] == {"Fn::GetAtt": [VERSION_ID, "BotVersion"]}
@@ -247,16 +263,18 @@ def test_lex_may_invoke_the_code_hook_only_through_this_bots_aliases() -> None:
     assert {p["Principal"] for p in permissions} == {"lexv2.amazonaws.com"}
     assert all(p["SourceAccount"] == {"Ref": "AWS::AccountId"} for p in permissions)
     sources = [p["SourceArn"] for p in permissions]
-    assert {"Fn::GetAtt": [ALIAS_ID, "Arn"]} in sources
+    assert {"Fn::GetAtt": [APPLICATION, "Outputs.SelfServiceBotAliasArn"]} in sources
     test_alias = (
-        "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/${SelfServiceBot}/TSTALIASID"
+        "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/"
+        "${SelfServiceBotStack.Outputs.SelfServiceBotId}/TSTALIASID"
     )
     assert {"Fn::Sub": test_alias} in sources
     assert len(sources) == 2
 
 
 def test_the_bot_role_lets_only_lex_of_this_account_speak() -> None:
-    role = RESOURCES[BOT["Properties"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    assert BOT["Properties"]["RoleArn"] == {"Ref": "BotRoleArn"}
+    role = RESOURCES[PASSED["BotRoleArn"]["Fn::GetAtt"][0]]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
 
     assert trust["Principal"] == {"Service": "lexv2.amazonaws.com"}
@@ -274,16 +292,26 @@ def test_the_alias_is_associated_with_the_connect_instance_when_one_is_given() -
         if body["Properties"]["IntegrationType"] == "LEX_BOT"
     ]
 
-    assert association["Condition"] == "HasConnectInstance"
-    assert association["Properties"]["IntegrationArn"] == {"Fn::GetAtt": [ALIAS_ID, "Arn"]}
+    assert association["Condition"] == "ConnectSelfServiceBot"
+    assert DOCUMENT["Conditions"]["ConnectSelfServiceBot"]["Fn::And"] == [
+        {"Condition": "HasConnectInstance"},
+        {"Condition": "DeploySelfServiceBot"},
+    ]
+    assert association["Properties"]["IntegrationArn"] == {
+        "Fn::GetAtt": [APPLICATION, "Outputs.SelfServiceBotAliasArn"]
+    }
     assert association["Properties"]["InstanceId"] == {"Ref": "ConnectInstanceArn"}
 
 
 def test_the_outputs_name_the_bot_and_its_alias() -> None:
     outputs = DOCUMENT["Outputs"]
 
-    assert outputs["SelfServiceBotId"]["Value"] == {"Ref": BOT_ID}
-    assert outputs["SelfServiceBotAliasArn"]["Value"] == {"Fn::GetAtt": [ALIAS_ID, "Arn"]}
+    inner = BOT_STACK["Outputs"]
+    assert inner["SelfServiceBotId"]["Value"] == {"Ref": BOT_ID}
+    assert inner["SelfServiceBotAliasArn"]["Value"] == {"Fn::GetAtt": [ALIAS_ID, "Arn"]}
+    for name in ("SelfServiceBotId", "SelfServiceBotAliasArn"):
+        assert outputs[name]["Value"] == {"Fn::GetAtt": [APPLICATION, f"Outputs.{name}"]}
+        assert outputs[name]["Condition"] == "DeploySelfServiceBot"
     assert outputs["LexFulfillmentFunctionArn"]["Value"] == CODE_HOOK_ARN
 
 
@@ -308,3 +336,41 @@ def test_the_self_service_table_has_the_keys_the_adapter_uses() -> None:
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert RESOURCES["SelfServiceTable"]["DeletionPolicy"] == "Retain"
+
+
+# ---------------------------------------------------------------------------- languages
+def test_the_languages_parameter_offers_every_set_of_locales_all_by_default() -> None:
+    choices = language_choices()
+    assert len(choices) == 2 ** len(LOCALES) - 1
+    assert choices[0] == ",".join(LOCALES)
+    for parameters in (DOCUMENT["Parameters"]["Languages"], BOT_STACK["Parameters"]["Languages"]):
+        assert parameters["AllowedValues"] == choices
+        assert parameters["Default"] == choices[0]
+    assert PASSED["Languages"] == {"Ref": "Languages"}
+
+
+@pytest.mark.parametrize(
+    ("languages", "answered"),
+    [("en_US,ja_JP,ko_KR,zh_CN", LOCALES), ("en_US,ko_KR", ["en_US", "ko_KR"]), ("zh_CN", ["zh_CN"])],
+)
+def test_the_live_alias_enables_exactly_the_chosen_locales(languages: str, answered: list[str]) -> None:
+    bot_stack = Template(
+        BOT_STACK,
+        parameters={
+            "ParentStackName": "cz",
+            "CodeHookArn": "arn",
+            "BotRoleArn": "arn",
+            "Languages": languages,
+        },
+    )
+    settings = {
+        s["LocaleId"]: s["BotAliasLocaleSetting"] for s in ALIAS["Properties"]["BotAliasLocaleSettings"]
+    }
+
+    enabled = [locale for locale in LOCALES if bot_stack.resolve(settings[locale]["Enabled"]) is True]
+
+    assert enabled == answered
+    for locale in Locale:
+        assert settings[locale.value]["Enabled"] == {"Fn::If": [speaks_condition(locale), True, False]}
+    # the bot and its version keep every locale: the version id stays a hash of the definition
+    assert sorted(BOT_LOCALES) == LOCALES
