@@ -17,6 +17,10 @@ from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
 from connect_zendesk.domain.models import BotTurnRecord
 
 MAX_CONVERSATION_ENTRIES = 50  # the newest 50 keep the item far below DynamoDB's 400 KB
+# A contact the flow functions recorded waits for its post-call update in the sparse PendingPostCall
+# index (partition: this attribute; sort: updatedAt) until post_call_update or the reconciliation
+# sweep takes it out (connect_zendesk.reconciliation).
+PENDING_POST_CALL = {"postCallPending": "PENDING"}
 
 
 class DynamoContactLog:
@@ -50,6 +54,7 @@ class DynamoContactLog:
             "channel": channel,
             "language": language,
             "instanceArn": instance_arn,
+            **PENDING_POST_CALL,
         }
         if caller_e164:
             values["callerE164"] = caller_e164  # the ByCaller index is sparse: unknown callers stay out
@@ -60,7 +65,10 @@ class DynamoContactLog:
     def record_offered_tickets(
         self, contact_id: str, *, zendesk_user_id: int, ticket_ids: Sequence[int]
     ) -> None:
-        self._update(contact_id, {"zendeskUserId": zendesk_user_id, "offeredTicketIds": list(ticket_ids)})
+        self._update(
+            contact_id,
+            {"zendeskUserId": zendesk_user_id, "offeredTicketIds": list(ticket_ids), **PENDING_POST_CALL},
+        )
 
     def record_bot_turn(self, contact_id: str, turn: BotTurnRecord) -> None:
         """Append the turn's entries to the conversation (an atomic list_append: concurrent writers
@@ -71,6 +79,7 @@ class DynamoContactLog:
             "zendeskUserId": turn.zendesk_user_id,
             "selectedTicketId": turn.selected_ticket_id,
             "handoff": turn.handoff,
+            **PENDING_POST_CALL,
         }
         appended = [entry.to_item() for entry in turn.entries]
         self._update(
@@ -124,8 +133,9 @@ class DynamoContactLog:
         *,
         add: dict[str, set[str]] | None = None,
         append: list[dict[str, Any]] | None = None,
+        remove: Sequence[str] = (),
     ) -> None:
-        """SET the values, ADD to sets and append to the conversation log."""
+        """SET the values, ADD to sets, append to the conversation log and REMOVE attributes."""
         now = self._clock()
         values = {
             **{k: v for k, v in values.items() if v not in ("", None)},
@@ -152,6 +162,9 @@ class DynamoContactLog:
             names.update({f"#{key}": key for key in add})
             expression_values.update({f":add_{key}": value for key, value in add.items()})
             expression += " ADD " + ", ".join(f"#{key} :add_{key}" for key in add)
+        if remove:
+            names.update({f"#{key}": key for key in remove})
+            expression += " REMOVE " + ", ".join(f"#{key}" for key in remove)
         request: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"contactId": {"S": contact_id}},
