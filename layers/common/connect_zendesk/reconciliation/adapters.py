@@ -37,7 +37,9 @@ class BotoConnectContacts:
     def _client(self) -> Any:
         # Few retries: a throttled sweep stops and the next run resumes (Connect's quotas are per
         # account and shared with the contact center). AWS_ENDPOINT_URL_CONNECT points it elsewhere.
-        config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
+        config = Config(
+            connect_timeout=3, read_timeout=10, retries={"total_max_attempts": 2, "mode": "standard"}
+        )
         return boto3.session.Session().client("connect", config=config)
 
     def describe(self, instance_arn: str, contact_id: str) -> ConnectContact:
