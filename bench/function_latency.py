@@ -42,6 +42,7 @@ def run(stack: LocalStack) -> list[Row]:
             _timeout_row(stack, "agent_socket", "$connect route", _agent_socket(stack, "connect.json")),
             _timeout_row(stack, "agent_socket", "sync route", _agent_socket(stack, "sync.json")),
             _timeout_row(stack, "resolution_metering", "scheduled run", _metering(stack)),
+            _timeout_row(stack, "post_call_reconciliation", "scheduled run", _reconciliation(stack)),
         ]
         kvs = _kvs_transcriber_row(stack)
     return rows if kvs is None else [*rows, kvs]
@@ -145,6 +146,16 @@ def _metering(stack: LocalStack) -> Callable[[], None]:
     def work() -> None:
         answer = stack.invoke("resolution_metering", event)
         _expect("automated" in answer, answer)
+
+    return work
+
+
+def _reconciliation(stack: LocalStack) -> Callable[[], None]:
+    event = load_event("post_call_reconciliation/scheduled.json")
+
+    def work() -> None:
+        answer = stack.invoke("post_call_reconciliation", event)
+        _expect("reconciled" in answer, answer)
 
     return work
 

@@ -58,6 +58,7 @@ def _isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "ZENPY_FORCE_SCHEME",
         "AWS_PROFILE",
         *LOCAL_KVS_ENV,
+        "AWS_ENDPOINT_URL_CONNECT",  # the local stack's Connect emulator
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in UNIT_ENV.items():

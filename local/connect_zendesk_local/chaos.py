@@ -5,7 +5,8 @@
 Every contact runs the whole path concurrently with the others: caller_lookup and ticket_lookup (the
 inbound flow), one Lex turn through lex_fulfillment, Contact Lens segments on the Kinesis stream
 (transcription_consumer, then sentiment off the Transcripts stream), and DISCONNECTED on EventBridge
-(sometimes delivered twice) to the post-call queue, which post_call_update consumes as Lambda's SQS
+(sometimes delivered twice, sometimes never: then the reconciliation sweep, asking the Connect
+emulator, sends it) to the post-call queue, which post_call_update consumes as Lambda's SQS
 event source mapping does. Functions run in a pool of function processes (lambda_pool), so
 invocations really overlap. Meanwhile the Zendesk emulator answers a seeded random share of requests
 429 with Retry-After, 5xx, or 5 s late, and each function process's DynamoDB client sees throttling
@@ -36,12 +37,17 @@ from connect_zendesk.settings import Settings
 
 from connect_zendesk_local.aws_faults import AwsFaultConfig
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
-from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event
+from connect_zendesk_local.connect_events import (
+    contact_flow_event,
+    described_contact,
+    disconnected_event,
+    load_event,
+)
 from connect_zendesk_local.contact_lens_events import Turn, call_records
 from connect_zendesk_local.lambda_pool import FunctionError, Invocation, LambdaPool
 from connect_zendesk_local.lex_conversation import LexConversation
 from connect_zendesk_local.panel_client import put_records
-from connect_zendesk_local.stack import LocalStack
+from connect_zendesk_local.stack import LocalStack, invoke_function
 from connect_zendesk_local.zendesk_emulator import FaultConfig
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "chaos.json"
@@ -95,6 +101,7 @@ class ChaosConfig:
     dynamodb_throttle_ratio: float = 0.10
     max_visibility_seconds: int = 2  # the local SQS clock: backoff delays compressed to this
     duplicate_event_ratio: float = 0.10  # DISCONNECTED delivered twice (EventBridge is at-least-once)
+    dropped_event_ratio: float = 0.10  # DISCONNECTED never delivered (EventBridge is best effort)
     post_call_pollers: int = 2  # PostCallConcurrency's default
     # Two pollers work through ~2.3 deliveries per contact at about a second each under the fault mix:
     # 500 contacts need ~10 minutes on a 2-core machine, so leave room.
@@ -121,6 +128,7 @@ class Contact:
     language: str
     locale: str
     duplicate_event: bool
+    dropped_event: bool = False
     steps: list[tuple[str, Invocation]] = field(default_factory=list)
     segments_sent: int = 0
     problems: list[str] = field(default_factory=list)
@@ -177,6 +185,10 @@ def population(config: ChaosConfig) -> list[Contact]:
         contacts.append(
             Contact(str(uuid.uuid4()), caller, language, locale, rng.random() < config.duplicate_event_ratio)
         )
+    # Drawn apart, so the population of a seed stays what it was before events were dropped.
+    drops = random.Random(f"{config.seed}-dropped")
+    for contact in contacts:
+        contact.dropped_event = drops.random() < config.dropped_event_ratio
     return contacts
 
 
@@ -197,6 +209,12 @@ class ContactRun:
         contact.segments_sent = len(SHORT_CALL)
         put_records(self.stack, records)
         ended = datetime.now(UTC)
+        assert self.stack.connect is not None  # Connect knows how every contact ended
+        self.stack.connect.put_contact(
+            *described_contact(contact.contact_id, started=ended - timedelta(minutes=4), ended=ended)
+        )
+        if contact.dropped_event:
+            return  # EventBridge never delivers it: the reconciliation sweep has to find it
         detail, resources = disconnected_event(
             contact.contact_id, started=ended - timedelta(minutes=4), ended=ended, agent=True
         )
@@ -319,6 +337,26 @@ class PostCallDrain:
             sqs.send_message(QueueUrl=url, MessageBody=letter["body"])
 
 
+def reconcile(stack: LocalStack, *, hours_later: float = 1, max_runs: int = 20) -> list[dict[str, Any]]:
+    """post_call_reconciliation as its schedule would run it an hour after the calls (its clock moved),
+    in this process (its clock is this process's), until a run reconciles nothing more."""
+    # Imported here, as stack.py does: the package reads its environment when first imported.
+    from connect_zendesk.call_services import CallServices  # noqa: PLC0415
+    from connect_zendesk.services import use_services  # noqa: PLC0415
+
+    settings = Settings.from_env(stack.template.function("post_call_reconciliation").environment)
+    later = CallServices(settings, clock=lambda: time.time() + hours_later * 3600)
+    event = load_event("post_call_reconciliation/scheduled.json")
+    reports: list[dict[str, Any]] = []
+    with use_services(later):
+        while len(reports) < max_runs:
+            report: dict[str, Any] = invoke_function(stack.template, "post_call_reconciliation", event)
+            reports.append(report)
+            if report["wrapped"] and not report["reconciled"]:
+                break
+    return reports
+
+
 # ---------------------------------------------------------------------------- the run
 @dataclass
 class _Run:
@@ -335,6 +373,7 @@ class _Run:
     emptied: bool = False
     zendesk_requests: list[Any] = field(default_factory=list)
     seconds: tuple[float, float] = (0.0, 0.0)
+    sweeps: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_chaos(config: ChaosConfig, *, progress: Any = print) -> ChaosReport:
@@ -367,6 +406,9 @@ def run_chaos(config: ChaosConfig, *, progress: Any = print) -> ChaosReport:
             stack.event_sources.drain(timeout=config.drain_timeout_seconds, quiet_rounds=5)
             run.emptied = run.drain.run(config.drain_timeout_seconds)
             stack.event_sources.drain(timeout=60)
+            progress("the reconciliation sweep, an hour later, then the post-call queue again ...")
+            run.sweeps = reconcile(stack)
+            run.emptied = run.drain.run(config.drain_timeout_seconds) and run.emptied
             run.seconds = (calls_seconds, time.monotonic() - started)
             run.dead = run.drain.dead_letters()
             run.zendesk_requests = stack.zendesk.requests_log()
@@ -555,6 +597,28 @@ def _note_checks(run: _Run, checks: list[Check]) -> dict[str, Any]:
         "retried": run.drain.failed,
         "dead_lettered": len(run.dead),
         "events_sent_twice": sum(c.duplicate_event for c in run.contacts),
+        **_reconciliation_checks(run, checks),
+    }
+
+
+def _reconciliation_checks(run: _Run, checks: list[Check]) -> dict[str, int]:
+    """Every dropped event, and only those, came back through the sweep."""
+    dropped = sum(c.dropped_event for c in run.contacts)
+    reconciled = sum(int(r["reconciled"]) for r in run.sweeps)
+    unreconcilable = sum(int(r["unreconcilable"]) for r in run.sweeps)
+    checks.append(
+        Check(
+            "every dropped contact event reconciled, no other",
+            reconciled == dropped and unreconcilable == 0,
+            f"{dropped} dropped, {reconciled} reconciled, {unreconcilable} unreconcilable "
+            f"in {len(run.sweeps)} sweep run(s)",
+        )
+    )
+    return {
+        "events_dropped": dropped,
+        "reconciled": reconciled,
+        "unreconcilable": unreconcilable,
+        "sweep_runs": len(run.sweeps),
     }
 
 
@@ -641,7 +705,9 @@ def print_report(report: ChaosReport, out: Any = sys.stdout) -> None:
     print(
         f"\nAfter the call: {post['notes']} notes · statuses {post['statuses']} · "
         f"{post['deliveries']} deliveries, {post['retried']} retried, "
-        f"{post['dead_lettered']} dead-lettered · {post['events_sent_twice']} events sent twice",
+        f"{post['dead_lettered']} dead-lettered · {post['events_sent_twice']} events sent twice · "
+        f"{post['events_dropped']} dropped, {post['reconciled']} reconciled "
+        f"in {post['sweep_runs']} sweep run(s)",
         file=out,
     )
     t = figures["transcripts"]

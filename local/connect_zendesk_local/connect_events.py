@@ -74,3 +74,42 @@ def disconnected_event(
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+FLOW_INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/4e7f2c1a-9b3d-4f6e-8a2b-1c5d7e9f0a3b"
+
+
+def described_contact(
+    contact_id: str,
+    *,
+    started: datetime,
+    ended: datetime | None,
+    agent: bool = True,
+    instance_arn: str = FLOW_INSTANCE_ARN,
+    channel: str = "VOICE",
+) -> tuple[str, dict[str, Any]]:
+    """(instance id, DescribeContact `Contact`) of the call `disconnected_event` describes, for the
+    Connect emulator; `ended` None is a live contact. The instance is the flow events' by default,
+    the one the flow functions record on the contact."""
+    contact: dict[str, Any] = {
+        "Arn": f"{instance_arn}/contact/{contact_id}",
+        "Id": contact_id,
+        "InitialContactId": contact_id,
+        "InitiationMethod": "INBOUND",
+        "Channel": channel,
+        "InitiationTimestamp": started,
+        "ConnectedToSystemTimestamp": started + timedelta(seconds=1),
+        "LastUpdateTimestamp": ended or started,
+    }
+    if ended is not None:
+        contact["DisconnectTimestamp"] = ended
+    if agent:
+        contact["QueueInfo"] = {
+            "Id": "5c5b7e2a-0000-4000-8000-000000000001",
+            "EnqueueTimestamp": started + timedelta(seconds=70),
+        }
+        contact["AgentInfo"] = {
+            "Id": "9a1c0e7b-0000-4000-8000-000000000002",
+            "ConnectedToAgentTimestamp": started + timedelta(seconds=90),
+        }
+    return instance_arn.rsplit("/", 1)[-1], contact

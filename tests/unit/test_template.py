@@ -479,7 +479,16 @@ def test_contacts_table_has_the_keys_index_and_protection_the_contact_log_expect
     assert key_schema(properties["KeySchema"]) == {"HASH": "contactId"}
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
     assert key_schema(indexes["ByCaller"]["KeySchema"]) == {"HASH": "callerE164", "RANGE": "createdAt"}
-    assert attribute_types("ContactsTable") == {"contactId": "S", "callerE164": "S", "createdAt": "S"}
+    # The reconciliation sweep's sparse index (connect_zendesk.reconciliation.adapters)
+    pending = indexes["PendingPostCall"]["KeySchema"]
+    assert key_schema(pending) == {"HASH": "postCallPending", "RANGE": "updatedAt"}
+    assert attribute_types("ContactsTable") == {
+        "contactId": "S",
+        "callerE164": "S",
+        "createdAt": "S",
+        "postCallPending": "S",
+        "updatedAt": "S",
+    }
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")

@@ -32,6 +32,12 @@ from connect_zendesk.domain.post_call_ports import (
     TranscriptReader,
     ZendeskTickets,
 )
+from connect_zendesk.reconciliation.adapters import (
+    BotoConnectContacts,
+    DynamoPendingContacts,
+    SqsPostCallSender,
+)
+from connect_zendesk.reconciliation.ports import ConnectContacts, PendingContacts, PostCallSender
 from connect_zendesk.services import Services
 from connect_zendesk.settings import Settings
 
@@ -54,6 +60,9 @@ ADAPTERS = frozenset(
         "idempotency",
         "resolution_queue",
         "message_queue",
+        "pending_contacts",
+        "connect_contacts",
+        "post_call_sender",
     }
 )
 
@@ -123,6 +132,19 @@ class CallServices(Services):
     def message_queue(self) -> MessageQueue:
         post_call = self.settings.post_call
         return SqsMessageQueue(post_call.queue_url, post_call.dead_letter_queue_url)
+
+    # ---- the reconciliation sweep (connect_zendesk.reconciliation)
+    @cached_property
+    def pending_contacts(self) -> PendingContacts:
+        return DynamoPendingContacts(self.settings.contacts_table, self.clock)
+
+    @cached_property
+    def connect_contacts(self) -> ConnectContacts:
+        return BotoConnectContacts()
+
+    @cached_property
+    def post_call_sender(self) -> PostCallSender:
+        return SqsPostCallSender(self.settings.post_call.queue_url)
 
 
 def call_services_for(settings: Settings) -> CallServices:

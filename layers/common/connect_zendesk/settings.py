@@ -92,6 +92,7 @@ class Settings:
     self_service_retention_days: int = 30
     post_call: PostCallSettings = field(default_factory=lambda: PostCallSettings())  # noqa: PLW0108 - defined below
     metering: MeteringSettings = field(default_factory=lambda: MeteringSettings())  # noqa: PLW0108 - defined below
+    reconciliation: ReconcileSettings = field(default_factory=lambda: ReconcileSettings())  # noqa: PLW0108 - defined below
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -130,6 +131,7 @@ class Settings:
             **_self_service(env),
             post_call=PostCallSettings.from_env(env),
             metering=MeteringSettings.from_env(env),
+            reconciliation=ReconcileSettings.from_env(env),
         )
         settings._validate()
         return settings
@@ -286,6 +288,31 @@ class MeteringSettings:
         if settings.automated_tag and not _TAG.match(settings.automated_tag):
             raise ConfigurationError("AUTOMATED_RESOLUTION_TAG must be a Zendesk tag (lower case, no spaces)")
         return settings
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    """The reconciliation sweep for contacts whose DISCONNECTED event never arrived (issue 20)."""
+
+    connect_instance_arn: str = ""  # the instance to ask when a contact's record names none
+    grace_minutes: int = 30  # after a contact's last activity (and after its end) before it is looked at
+    max_contacts_per_run: int = 100  # DescribeContact calls per run (Connect API quotas are per account)
+    max_resends: int = 3  # reconciled messages per contact before it is closed as unreconcilable
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ReconcileSettings:
+        settings = cls(
+            connect_instance_arn=env.get("CONNECT_INSTANCE_ARN", "").strip(),
+            grace_minutes=_int(env, "RECONCILE_GRACE_MINUTES", 30, low=5, high=24 * 60),
+            max_contacts_per_run=_int(env, "RECONCILE_MAX_CONTACTS_PER_RUN", 100, low=1, high=5000),
+            max_resends=_int(env, "RECONCILE_MAX_RESENDS", 3, low=1, high=20),
+        )
+        if settings.connect_instance_arn and not _CONNECT_INSTANCE.match(settings.connect_instance_arn):
+            raise ConfigurationError("CONNECT_INSTANCE_ARN must be an Amazon Connect instance ARN")
+        return settings
+
+
+_CONNECT_INSTANCE = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
 
 
 def _tags(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,11 +14,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from connect_zendesk.adapters.aws_clients import aws_client
-from connect_zendesk.adapters.contacts_table import DynamoContactLog
+from connect_zendesk.adapters.contacts_table import PENDING_POST_CALL, DynamoContactLog
 from connect_zendesk.adapters.dynamo import from_item, storage_errors, to_item
 from connect_zendesk.domain.call_record import PostCallState, iso
 
 BY_CALLER_INDEX = "ByCaller"
+FINAL_POST_CALL_STATES = frozenset({"DONE", "SKIPPED", "FAILED"})
 MAX_CALLER_CONTACTS = 500  # a caller's contacts inside one window; more is abuse, not service
 
 
@@ -47,7 +48,11 @@ class DynamoCallRecords(DynamoContactLog):
         self._update(contact_id, values)
 
     def record_post_call(self, contact_id: str, state: PostCallState) -> None:
-        self._update(contact_id, {"postCall": state.to_item()})
+        # A final state takes the contact out of the reconciliation sweep's pending index.
+        final = state.status in FINAL_POST_CALL_STATES
+        self._update(
+            contact_id, {"postCall": state.to_item()}, remove=tuple(PENDING_POST_CALL) if final else ()
+        )
 
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         return conditional_update(

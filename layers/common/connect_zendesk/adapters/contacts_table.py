@@ -22,6 +22,10 @@ MAX_CONVERSATION_ENTRIES = 50  # the newest 50 keep the item far below DynamoDB'
 NOTES_KEY_SUFFIX = "#agentNotes"
 NOTE_ATTRIBUTE_PREFIX = "note:"
 NOTE_ATTRIBUTES = ("agentNotes", "agentNoteIds")
+# A contact the flow functions recorded waits for its post-call update in the sparse PendingPostCall
+# index (partition: this attribute; sort: updatedAt) until post_call_update or the reconciliation
+# sweep takes it out (connect_zendesk.reconciliation).
+PENDING_POST_CALL = {"postCallPending": "PENDING"}
 
 
 class DynamoContactLog:
@@ -55,6 +59,7 @@ class DynamoContactLog:
             "channel": channel,
             "language": language,
             "instanceArn": instance_arn,
+            **PENDING_POST_CALL,
         }
         if caller_e164:
             values["callerE164"] = caller_e164  # the ByCaller index is sparse: unknown callers stay out
@@ -65,7 +70,10 @@ class DynamoContactLog:
     def record_offered_tickets(
         self, contact_id: str, *, zendesk_user_id: int, ticket_ids: Sequence[int]
     ) -> None:
-        self._update(contact_id, {"zendeskUserId": zendesk_user_id, "offeredTicketIds": list(ticket_ids)})
+        self._update(
+            contact_id,
+            {"zendeskUserId": zendesk_user_id, "offeredTicketIds": list(ticket_ids), **PENDING_POST_CALL},
+        )
 
     def record_bot_turn(self, contact_id: str, turn: BotTurnRecord) -> None:
         """Append the turn's entries to the conversation (an atomic list_append: concurrent writers
@@ -76,6 +84,7 @@ class DynamoContactLog:
             "zendeskUserId": turn.zendesk_user_id,
             "selectedTicketId": turn.selected_ticket_id,
             "handoff": turn.handoff,
+            **PENDING_POST_CALL,
         }
         appended = [entry.to_item() for entry in turn.entries]
         self._update(
@@ -141,8 +150,9 @@ class DynamoContactLog:
         *,
         add: dict[str, set[str]] | None = None,
         append: list[dict[str, Any]] | None = None,
+        remove: Sequence[str] = (),
     ) -> None:
-        """SET the values, ADD to sets and append to the conversation log."""
+        """SET the values, ADD to sets, append to the conversation log and REMOVE attributes."""
         now = self._clock()
         values = {
             **{k: v for k, v in values.items() if v not in ("", None)},
@@ -169,6 +179,9 @@ class DynamoContactLog:
             names.update({f"#{key}": key for key in add})
             expression_values.update({f":add_{key}": value for key, value in add.items()})
             expression += " ADD " + ", ".join(f"#{key} :add_{key}" for key in add)
+        if remove:
+            names.update({f"#{key}": key for key in remove})
+            expression += " REMOVE " + ", ".join(f"#{key}" for key in remove)
         request: dict[str, Any] = {
             "TableName": self._table,
             "Key": {"contactId": {"S": contact_id}},

@@ -34,6 +34,7 @@ from connect_zendesk.domain.post_call_note import (
 from connect_zendesk.domain.post_call_ports import NoteAttachment, Recording
 from connect_zendesk.domain.post_call_ticket import NoteRequest, NoteWrite, write_note_once
 from connect_zendesk.observability import logger, metrics
+from connect_zendesk.reconciliation.contact_event import is_reconciled
 from connect_zendesk.sqs.message import InvalidMessage, QueueMessage
 from connect_zendesk.sqs.retry import RetryDecision, RetryLater
 
@@ -47,10 +48,15 @@ SETTLE_POLL_CAP_SECONDS = 120
 def process_contact_event_message(message: QueueMessage, services: CallServices) -> str:
     """The post_call_update step for one SQS message; returns what happened, for the log."""
     try:
-        event = parse_contact_event(message.json())
+        body = message.json()
+        event = parse_contact_event(body)
     except (InvalidContactEvent, InvalidMessage) as exc:
         metrics.add_metric(name="InvalidContactEvent", unit=MetricUnit.Count, value=1)
         raise InvalidMessage(str(exc)) from None
+    if is_reconciled(body):
+        # Sent by the reconciliation sweep: the rule never delivered this contact's event.
+        metrics.add_metric(name="PostCallReconciledEvent", unit=MetricUnit.Count, value=1)
+        logger.append_keys(reconciled=True)
     if event.event_type != HANDLED_EVENT or event.channel not in HANDLED_CHANNELS:
         metrics.add_metric(name="ContactEventIgnored", unit=MetricUnit.Count, value=1)
         return f"ignored {event.event_type or 'untyped'} {event.channel} event".replace("  ", " ")
