@@ -378,16 +378,23 @@
       var contactId = String((message && message.contactId) || "");
       if (!contactId || !ticketId || String(message.ticketId || "") !== ticketId || contactId === state.contactId) { return; }
       state.contactId = contactId;
+      $("call-status").textContent = "";
       state.stopped = false;
       state.attempt = 0;
       if (state.socket) { state.socket.close(); } else { connect(); }  // onclose reconnects with the new contact
     });
-    client.get("instances").then(function (data) {
-      var instances = (data && data.instances) || {};
-      Object.keys(instances).forEach(function (guid) {
-        if (instances[guid] && instances[guid].location === "top_bar") { client.instance(guid).trigger("connect-zendesk.hello"); }
+    // ...and the sidebar tells the top bar which ticket is on screen (click-to-dial links to it).
+    function hello() {
+      client.get("instances").then(function (data) {
+        var instances = (data && data.instances) || {};
+        Object.keys(instances).forEach(function (guid) {
+          if (instances[guid] && instances[guid].location === "top_bar") { client.instance(guid).trigger("connect-zendesk.hello", { ticketId: ticketId }); }
+        });
       });
-    });
+    }
+    client.on("app.activated", hello);
+    client.on("connect-zendesk.ask", hello);  // the top bar loaded after this sidebar
+    hello();
   }
 
   function startInZendesk() {

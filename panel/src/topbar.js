@@ -26,7 +26,8 @@ import zhCn from "../translations/zh-cn.json";
 
 const ZAF_SDK = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js";
 const CONTACT_EVENT = "connect-zendesk.contact"; // top bar -> sidebar: {contactId, ticketId, userId}
-const HELLO_EVENT = "connect-zendesk.hello"; // sidebar -> top bar: tell me the current contact
+const HELLO_EVENT = "connect-zendesk.hello"; // sidebar -> top bar: {ticketId} on screen; tell me the contact
+const ASK_EVENT = "connect-zendesk.ask"; // top bar -> sidebars, when it loads: say hello (a sidebar may have loaded first)
 const ZENDESK_ID = /^[0-9]{1,20}$/;
 
 // The top bar's strings live with the app's other translations (panel/translations/*.json, "topbar").
@@ -43,6 +44,7 @@ const state = {
   current: null, // the contact on the line
   subscribed: {}, // contact ids whose events are subscribed (connect.contact and getContacts both list them)
   pendingDial: null, // {e164, ticketId} until the outbound contact appears
+  viewingTicket: "", // the ticket whose sidebar was loaded or activated last (the one on screen)
   log: [] // what happened, for the tests and for support
 };
 
@@ -220,7 +222,7 @@ function dial(event) {
   const display = raw.slice(0, 40);
   if (!found.e164) { showError("badNumber", { number: display }); note("dialRefused", { raw: raw, reason: found.reason }); return Promise.resolve(); }
   showError(null);
-  return ticketInView().then((ticketId) => {
+  return ticketInView(event).then((ticketId) => {
     state.pendingDial = { e164: found.e164, ticketId: ticketId };
     state.client.invoke("popover", "show");
     showStatus("dialling", { number: found.e164 });
@@ -234,12 +236,11 @@ function dial(event) {
   });
 }
 
-function ticketInView() {
-  // voice.dialout comes with the number only: the ticket is the one on screen, if any.
-  return state.client.get("ticket.id").then((data) => {
-    const id = String((data && data["ticket.id"]) || "");
-    return ZENDESK_ID.test(id) ? id : "";
-  }, () => "");
+function ticketInView(event) {
+  // The top bar is global (no ticket.id of its own): the ticket is the one whose sidebar said last
+  // that it is on screen (HELLO_EVENT on load and on app.activated), unless the event names one.
+  const named = String((event && event.ticketId) || "");
+  return Promise.resolve(ZENDESK_ID.test(named) ? named : state.viewingTicket);
 }
 
 function linkOutbound(contact) {
@@ -312,7 +313,11 @@ function startCcp() {
 function start(client) {
   state.client = client;
   $("recording").addEventListener("click", toggleRecording);
-  client.on(HELLO_EVENT, () => { tellSidebars(); });
+  client.on(HELLO_EVENT, (message) => {
+    const ticketId = String((message && message.ticketId) || "");
+    if (ZENDESK_ID.test(ticketId)) { state.viewingTicket = ticketId; }
+    tellSidebars();
+  });
   client.on("voice.dialout", dial);
   return Promise.all([client.metadata(), client.context(), client.get(["currentUser.id", "currentUser.locale"])]).then((results) => {
     state.settings = results[0].settings || {};
@@ -321,6 +326,7 @@ function start(client) {
     setLocale(results[2]["currentUser.locale"]);
     showStatus("loading");
     startCcp();
+    sidebarInstances().then((guids) => { guids.forEach((guid) => { client.instance(guid).trigger(ASK_EVENT, {}); }); });
   });
 }
 
@@ -332,5 +338,5 @@ function boot() {
   document.head.appendChild(script);
 }
 
-window.connectZendeskTopBar = { state: state, dial: dial, toggleRecording: toggleRecording };
+window.connectZendeskTopBar = { state: state, normalise: normalise };
 boot();
