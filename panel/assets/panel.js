@@ -399,7 +399,8 @@
 
   function startInZendesk() {
     var script = document.createElement("script");
-    script.src = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js";
+    script.src = params.get("zaf") === "local" ? "/desk/zaf_client.js"  // make panel: a local ZAF client double
+      : "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js";
     script.onload = function () {
       var client = window.ZAFClient.init();
       client.invoke("resize", { width: "100%", height: "640px" });

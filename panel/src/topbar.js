@@ -333,7 +333,8 @@ function start(client) {
 function boot() {
   setLocale(new URLSearchParams(window.location.search).get("locale"));
   const script = document.createElement("script");
-  script.src = ZAF_SDK;
+  // make panel serves a ZAF client double of its own (local/connect_zendesk_local/desk/)
+  script.src = new URLSearchParams(window.location.search).get("zaf") === "local" ? "/desk/zaf_client.js" : ZAF_SDK;
   script.onload = () => { start(window.ZAFClient.init()); };
   document.head.appendChild(script);
 }

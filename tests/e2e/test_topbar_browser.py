@@ -1,24 +1,26 @@
 """The Zendesk app's top bar (the Amazon Connect softphone) in headless Chromium.
 
-The app's real files (panel/assets, built by `make app` from panel/src) run in a host page standing in
-for the Zendesk agent workspace, with two iframes as Zendesk would load them: the top bar and the
+The app's real files (panel/assets, built by `make app` from panel/src) run in a host page standing
+in for the Zendesk agent workspace, with two iframes as Zendesk would load them: the top bar and the
 ticket sidebar. Zendesk's ZAF SDK and the amazon-connect-streams bundle are replaced, through
 playwright route interception, by test doubles of the part of their API the app uses
-(tests/e2e/app_doubles/); the sidebar's WebSocket is answered by playwright. Driven: an incoming call
-pops the ticket or the user; the sidebar receives its contact and opens its socket at once; a number
-clicked in Zendesk is dialled in E.164 and linked to the ticket; recording pauses and resumes; a
-reload mid-call finds the call again.
+(local/connect_zendesk_local/desk/, which `make panel` serves too); the sidebar's WebSocket is
+answered by playwright. Driven: an incoming call pops the ticket or the user; the sidebar receives
+its contact and opens its socket at once; a number clicked in Zendesk is dialled in E.164 and linked
+to the ticket; recording pauses and resumes; a reload mid-call finds the call again.
 
-Chromium is Debian's package; playwright never downloads a browser. Without /usr/bin/chromium, node or
-npm the test is skipped with a message.
+Chromium is Debian's package; playwright never downloads a browser. Without /usr/bin/chromium, node
+or npm the test is skipped with a message.
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PANEL = ROOT / "panel"
 ASSETS = PANEL / "assets"
-DOUBLES = Path(__file__).resolve().parent / "app_doubles"
+DOUBLES = ROOT / "local" / "connect_zendesk_local" / "desk"
 IMAGES = ROOT / "docs" / "images"
 PHONE_TABLE = ROOT / "tests" / "data" / "phone_numbers.json"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -131,8 +133,13 @@ class Workspace:
         return [item for item in self.hub("window.__hub.requests") if item["url"].endswith(suffix)]
 
     def screenshot(self, name: str) -> None:
-        IMAGES.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(IMAGES / name))
+        """The README's screenshots: written when missing or with UPDATE_SCREENSHOTS=1 (PNG bytes vary
+        from run to run, so a plain test run leaves the committed ones alone)."""
+        image = self.page.screenshot()
+        assert image.startswith(b"\x89PNG")
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1" or not (IMAGES / name).exists():
+            IMAGES.mkdir(parents=True, exist_ok=True)
+            (IMAGES / name).write_bytes(image)
 
 
 def _serve(route: Any) -> None:
@@ -411,3 +418,45 @@ def test_the_top_bar_normalises_numbers_exactly_as_caller_lookup_does(workspace:
         != (case["e164"], case.get("region") if case["e164"] else case["reason"])
     ]
     assert mismatches == []
+
+
+def test_make_panel_shows_the_top_bar_and_the_sidebar_together_during_a_simulated_call(
+    built_app: Path, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    from connect_zendesk_local.contact_lens_events import call_records
+    from connect_zendesk_local.panel_client import put_records
+    from connect_zendesk_local.panel_server import PanelServer
+    from connect_zendesk_local.stack import LocalStack, function_output_to
+
+    contact_id = str(uuid.uuid4())
+    with (
+        (tmp_path / "functions.log").open("w") as log,
+        function_output_to(log),
+        LocalStack() as stack,
+        sync_api.sync_playwright() as playwright,
+    ):
+        server = PanelServer(stack).start()
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+            args=CHROMIUM_ARGS,
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 700})
+            # Given the desk of `make panel` (the Streams double rings, then answers the contact)
+            page.goto(server.desk_url(contact_id))
+            topbar = page.frame_locator("#topbar")
+            sidebar = page.frame_locator("#sidebar")
+            topbar.locator('#status[data-status="onCall"]').wait_for(timeout=20000)
+            # Then the sidebar got the contact from the top bar and its token from the real panel_token
+            sidebar.locator('#connection[data-state="open"]').wait_for(timeout=20000)
+            # And the scripted call the local stack plays shows in the sidebar beside the top bar
+            assert stack.event_sources is not None
+            put_records(stack, list(call_records(contact_id)))
+            stack.event_sources.drain()
+            sidebar.locator('#call-status[data-status="COMPLETED"]').wait_for(timeout=20000)
+            assert "How can I help you today?" in sidebar.locator("#transcript").inner_text()
+            assert topbar.locator("#caller").inner_text() == "Jane Customer"
+        finally:
+            browser.close()
+            server.stop()
