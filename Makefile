@@ -21,7 +21,7 @@ PY313_BIN := $(shell for d in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/
 	"$$d/python3.13" --version >/dev/null 2>&1 && { echo "$$d"; break; }; done)
 HAVE_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help setup demo panel history report test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template views-template stacks
+.PHONY: help setup app demo panel history report test unit integration e2e lint format build invoke bench chaos deploy clean bot flows flows-template views-template stacks
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -46,7 +46,18 @@ setup: $(STAMP) $(CHECKOV_STAMP) ## create .venv (and .venv-checkov) with the pr
 demo: setup ## play a whole call on the embedded local stack (no AWS account, no Docker)
 	$(BIN)/python -m connect_zendesk_local.demo
 
-panel: setup ## serve the agent side panel on the local stack and play a call to watch live (PORT=8088)
+# The Zendesk app's build: node_modules from panel/package-lock.json (npm ci), then esbuild bundles the
+# pinned amazon-connect-streams and the top bar into panel/assets/ (built files are not committed).
+APP_MODULES := panel/node_modules/.package-lock.json
+APP_BUILT := panel/assets/topbar.js panel/assets/vendor/connect-streams.js
+$(APP_MODULES): panel/package.json panel/package-lock.json
+	cd panel && npm ci --no-audit --no-fund --loglevel=error
+$(APP_BUILT) &: $(APP_MODULES) panel/build.mjs $(wildcard panel/src/*.js) $(wildcard panel/translations/*.json)
+	cd panel && node build.mjs
+
+app: $(APP_BUILT) ## build the Zendesk app (top bar softphone and its Streams bundle) into panel/assets/ (node, npm)
+
+panel: setup app ## serve the agent side panel on the local stack and play a call to watch live (PORT=8088)
 	$(BIN)/python -m connect_zendesk_local.panel_server --port $(or $(PORT),8088)
 
 history: setup ## play past calls through the post-call path on the local stack into .local-stack/analytics (CALLS=300, DAYS=28)

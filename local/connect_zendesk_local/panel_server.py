@@ -3,9 +3,11 @@
     python -m connect_zendesk_local.panel_server [--port 8088] [--pace 1.0] [--delay 5] [--no-call]
 
 Starts the local stack (moto, Zendesk emulator, the WebSocket gateway, the stream pollers), serves
-panel/ on http://127.0.0.1:<port>/, and prints the panel's URL for a new contact. The page runs in
-its development mode: it gets its token from /dev/panel-token, which signs the request as Zendesk's
-proxy would (HS256 with the stack's app shared secret) and calls the real panel_token function.
+panel/ on http://127.0.0.1:<port>/, and prints the panel's URL for a new contact, and the desk's
+(/desk: the top bar on a Streams double that rings and answers that contact, beside the sidebar).
+The page runs in its development mode: it gets its token from /dev/panel-token, which signs the
+request as Zendesk's proxy would (HS256 with the stack's app shared secret) and calls the real
+panel_token function.
 After --delay seconds the scripted call plays: Contact Lens records go onto the Kinesis stream at a
 speaking pace (--pace scales it) and flow through transcription_consumer and sentiment to the page.
 """
@@ -33,6 +35,7 @@ from connect_zendesk_local.stack import LocalStack, function_output_to
 from connect_zendesk_local.zendesk_app import signed_token_request
 
 PANEL_DIR = PROJECT_ROOT / "panel"
+DESK_DIR = Path(__file__).resolve().parent / "desk"  # the ZAF and Streams doubles, shared with the e2e test
 
 
 def panel_app(stack: LocalStack, panel_dir: Path = PANEL_DIR) -> web.Application:
@@ -47,12 +50,40 @@ def panel_app(stack: LocalStack, panel_dir: Path = PANEL_DIR) -> web.Application
     async def index(request: web.Request) -> web.Response:
         raise web.HTTPFound("/assets/iframe.html?dev=1&contactId=" + request.query.get("contactId", ""))
 
+    async def desk(request: web.Request) -> web.StreamResponse:
+        """The agent's desk: the top bar (on the Streams double) and the sidebar during the call."""
+        if "local" not in request.query:
+            raise web.HTTPFound("/desk/?local=1&contactId=" + request.query.get("contactId", ""))
+        return web.FileResponse(DESK_DIR / "host.html")
+
+    async def desk_assets(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name == "vendor/connect-streams.js":
+            return web.FileResponse(DESK_DIR / "streams.js")  # the Streams double drives the call
+        assets = (panel_dir / "assets").resolve()
+        file = (assets / name).resolve()
+        if assets not in file.parents or not file.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(file)
+
     app = web.Application()
     app.router.add_get("/dev/panel-token", token)
     app.router.add_get("/", index)
+    app.router.add_get("/desk", desk)
+    app.router.add_get("/desk/", desk)
+    app.router.add_get("/desk/assets/{name:.+}", desk_assets)
+    for double in ("hub.js", "host.js", "zaf_client.js"):
+        app.router.add_get(f"/desk/{double}", _file(DESK_DIR / double))
     app.router.add_static("/assets/", panel_dir / "assets")
     app.router.add_static("/translations/", panel_dir / "translations")
     return app
+
+
+def _file(path: Path) -> Any:
+    async def serve(_: web.Request) -> web.FileResponse:
+        return web.FileResponse(path)
+
+    return serve
 
 
 class PanelServer:
@@ -76,6 +107,9 @@ class PanelServer:
 
     def url(self, contact_id: str) -> str:
         return f"http://{self._host}:{self.port}/assets/iframe.html?dev=1&contactId={contact_id}"
+
+    def desk_url(self, contact_id: str) -> str:
+        return f"http://{self._host}:{self.port}/desk/?local=1&contactId={contact_id}"
 
     def stop(self) -> None:
         if self._runner is not None:
@@ -129,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         server = PanelServer(stack, port=args.port).start()
         contact_id = str(uuid.uuid4())
         print(
-            f"Agent side panel for contact {contact_id}:\n\n    {server.url(contact_id)}\n", file=sys.stderr
+            f"Agent side panel for contact {contact_id}:\n\n    {server.url(contact_id)}\n\n"
+            "The top bar and the sidebar together (Streams and ZAF doubles; the top bar rings, answers):"
+            f"\n\n    {server.desk_url(contact_id)}\n",
+            file=sys.stderr,
         )
         print(
             f"WebSocket gateway {stack.gateway.url if stack.gateway else '-'}; Ctrl-C stops.", file=sys.stderr

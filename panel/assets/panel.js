@@ -371,9 +371,36 @@
     };
   }
 
+  // The top bar tells the sidebar of the ticket on the call which contact it is (ZAF instance
+  // messaging): the panel opens at once, before the ticket field is even saved.
+  function listenToTopBar(client, ticketId) {
+    client.on("connect-zendesk.contact", function (message) {
+      var contactId = String((message && message.contactId) || "");
+      if (!contactId || !ticketId || String(message.ticketId || "") !== ticketId || contactId === state.contactId) { return; }
+      state.contactId = contactId;
+      $("call-status").textContent = "";
+      state.stopped = false;
+      state.attempt = 0;
+      if (state.socket) { state.socket.close(); } else { connect(); }  // onclose reconnects with the new contact
+    });
+    // ...and the sidebar tells the top bar which ticket is on screen (click-to-dial links to it).
+    function hello() {
+      client.get("instances").then(function (data) {
+        var instances = (data && data.instances) || {};
+        Object.keys(instances).forEach(function (guid) {
+          if (instances[guid] && instances[guid].location === "top_bar") { client.instance(guid).trigger("connect-zendesk.hello", { ticketId: ticketId }); }
+        });
+      });
+    }
+    client.on("app.activated", hello);
+    client.on("connect-zendesk.ask", hello);  // the top bar loaded after this sidebar
+    hello();
+  }
+
   function startInZendesk() {
     var script = document.createElement("script");
-    script.src = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js";
+    script.src = params.get("zaf") === "local" ? "/desk/zaf_client.js"  // make panel: a local ZAF client double
+      : "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js";
     script.onload = function () {
       var client = window.ZAFClient.init();
       client.invoke("resize", { width: "100%", height: "640px" });
@@ -382,10 +409,11 @@
         var user = results[2];
         setLocale(user["currentUser.locale"]);
         var field = "ticket.customField:custom_field_" + String(settings.contactIdField);
-        return client.get(field).then(function (data) {
+        state.tokenSource = zendeskToken(client, settings, results[1].account.subdomain, user["currentUser.id"]);
+        return client.get([field, "ticket.id"]).then(function (data) {
+          listenToTopBar(client, String(data["ticket.id"] || ""));
           state.contactId = String(data[field] || "").trim();
           if (!state.contactId) { $("call-status").textContent = t("noContact"); setConnection("failed"); return; }
-          state.tokenSource = zendeskToken(client, settings, results[1].account.subdomain, user["currentUser.id"]);
           connect();
         });
       });
