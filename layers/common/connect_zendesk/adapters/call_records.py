@@ -1,8 +1,8 @@
 """The Contacts table as the after-call steps use it: read the whole contact, write their own attributes.
 
 Like every writer of the table, these methods only SET their own attributes (docs/data-model.md):
-`initialContactId`, `disconnectedAt`, `agentConnected`, `outcome`, `postCall` (post_call_update) and
-`resolution` (resolution_metering).
+`initialContactId`, `disconnectedAt`, `agentConnected`, `outcome`, `postCall` (post_call_update),
+`agentLeg` (agent_connected) and `resolution` (resolution_metering).
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ class DynamoCallRecords(DynamoContactLog):
 
     def record_post_call(self, contact_id: str, state: PostCallState) -> None:
         self._update(contact_id, {"postCall": state.to_item()})
+
+    def record_agent_leg(self, contact_id: str, leg: Mapping[str, Any]) -> None:
+        """agent_connected's own attribute: the leg's ticket and Zendesk agent (docs/data-model.md)."""
+        self._update(contact_id, {"agentLeg": dict(leg)})
 
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         return conditional_update(

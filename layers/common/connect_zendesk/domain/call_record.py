@@ -132,6 +132,7 @@ class ContactRecord:
     disconnected_at: datetime | None = None
     post_call: PostCallState = field(default_factory=PostCallState)
     resolution: Mapping[str, Any] | None = None
+    connected_ticket_id: int | None = None  # the ticket agent_connected assigned (agentLeg.ticketId)
 
     @property
     def transcript_in_progress(self) -> bool:
@@ -143,6 +144,7 @@ class ContactRecord:
         handoff = item.get("handoff")
         post_call = item.get("postCall")
         resolution = item.get("resolution")
+        leg = item.get("agentLeg")
         return cls(
             contact_id=contact_id,
             caller_e164=_text(item.get("callerE164")),
@@ -185,6 +187,7 @@ class ContactRecord:
                 else PostCallState()
             ),
             resolution=dict(resolution) if isinstance(resolution, Mapping) else None,
+            connected_ticket_id=_positive(leg.get("ticketId")) if isinstance(leg, Mapping) else None,
         )
 
 

@@ -117,6 +117,10 @@ class CallRecords(Protocol):
 
     def record_post_call(self, contact_id: str, state: PostCallState) -> None: ...
 
+    def record_agent_leg(self, contact_id: str, leg: Mapping[str, Any]) -> None:
+        """Set `agentLeg` (agent_connected: the leg's ticket, Zendesk agent, pop result)."""
+        ...
+
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         """Set `resolution` unless it is already set; True when this call set it."""
         ...
