@@ -12,7 +12,6 @@ REQUIRED_ENV = frozenset(
         "ZENDESK_SECRET_ARN",
         "CONTACTS_TABLE",
         "CACHE_TABLE",
-        "CONNECT_INSTANCE_ID",
         "AGENT_CONNECTED_QUEUE_URL",
         "AGENT_CONNECTED_DLQ_URL",
     }

@@ -31,6 +31,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
+from connect_zendesk_local.connect_agents import seed_demo_agent
+from connect_zendesk_local.connect_emulator import ConnectEmulator
 from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
 from connect_zendesk_local.kvs_local import LocalKvs
@@ -97,6 +99,7 @@ class LocalStack:
         self._clients: dict[str, Any] = {}
         self.event_sources: EventSources | None = None
         self.kvs: LocalKvs | None = None
+        self.connect: ConnectEmulator | None = None
         self.template = Template.from_file(parameters=self._parameters, region=REGION)
         self.aws_endpoint = ""
         # Where invocations run: None runs them in this process, one at a time; the chaos run sets a
@@ -120,6 +123,9 @@ class LocalStack:
         self.zendesk.start()
         # Lambda's Invoke API and KVS media for the KVS audio path (moto implements neither).
         self.kvs = LocalKvs(lambda name, event: invoke_function(self.template, name, event)).start()
+        # Amazon Connect's contact APIs (moto implements none): DescribeContact for the reconciliation.
+        self.connect = ConnectEmulator().start()
+        seed_demo_agent(self.connect)  # agent_connected's DescribeUser
         os.environ.update(self.environment)
         _reset_function_caches()
         self._start_gateway()
@@ -165,6 +171,8 @@ class LocalStack:
         if self.kvs is not None:
             self.kvs.lambda_api.wait_idle(timeout=30)  # let queued invocations finish, as Lambda would
             self.kvs.stop()
+        if self.connect is not None:
+            self.connect.stop()
         if self.event_sources is not None:
             self.event_sources.stop()
         if self.gateway is not None:
@@ -194,8 +202,13 @@ class LocalStack:
     @property
     def environment(self) -> dict[str, str]:
         assert self.zendesk is not None, "start() the stack first"
-        extra = self.kvs.environment if self.kvs is not None else {}
-        return {**process_environment(self.aws_endpoint, self.zendesk.netloc), **extra}
+        return {**process_environment(self.aws_endpoint, self.zendesk.netloc), **self._extra_environment()}
+
+    def _extra_environment(self) -> dict[str, str]:
+        """The endpoints of the servers besides moto and Zendesk (KVS path, Connect)."""
+        kvs = self.kvs.environment if self.kvs is not None else {}
+        connect = self.connect.environment if self.connect is not None else {}
+        return {**kvs, **connect}
 
     def client(self, service: str) -> Any:
         """A boto3 client on the moto server, made once per service (clients are thread-safe)."""
@@ -272,7 +285,7 @@ class LocalStack:
             "pid": os.getpid(),
             "aws_endpoint": self.aws_endpoint,
             "zendesk_netloc": self.zendesk.netloc,
-            "extra_environment": self.kvs.environment if self.kvs is not None else {},
+            "extra_environment": self._extra_environment(),
             "parameters": self._parameters,
             "physical": {
                 k: {"ref": v.ref, "attributes": v.attributes} for k, v in self.template.physical.items()

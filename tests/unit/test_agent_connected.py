@@ -54,7 +54,8 @@ class FakeConnect:
         self.users = dict(users)
         self.calls = 0
 
-    def describe(self, agent_id: str) -> ConnectAgent | None:
+    def describe(self, instance_id: str, agent_id: str) -> ConnectAgent | None:
+        assert instance_id == INSTANCE
         self.calls += 1
         return self.users.get(agent_id)
 

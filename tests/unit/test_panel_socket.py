@@ -26,8 +26,22 @@ CONTACT = "contact-0001"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/live/$connect"
 
 
+def assign(realtime_env: dict[str, str], contact_id: str, zendesk_agent_id: int) -> None:
+    """What agent_connected records when the agent answers (Contacts agentLeg)."""
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=realtime_env["CONTACTS_TABLE"],
+        Key={"contactId": {"S": contact_id}},
+        UpdateExpression="SET agentLeg = :leg",
+        ExpressionAttributeValues={
+            ":leg": {"M": {"status": {"S": "DONE"}, "zendeskAgentId": {"N": str(zendesk_agent_id)}}}
+        },
+    )
+
+
 @pytest.fixture
-def load(aws: Template, realtime: RealtimeServices) -> Callable[[str], Handler]:
+def load(aws: Template, realtime: RealtimeServices, realtime_env: dict[str, str]) -> Callable[[str], Handler]:
+    assign(realtime_env, CONTACT, 9001)  # the JWTs below are agent 9001's
+
     def loader(name: str) -> Handler:
         forget_loaded_handlers()
         handler = load_handler(aws.function(name))
@@ -385,6 +399,38 @@ def jwt(aws: Template, **changes: Any) -> str:
 def token_request(authorization: str | None, body: Any = None, method: str = "POST") -> dict[str, Any]:
     headers = {"Authorization": authorization} if authorization else {}
     return http_api_event({"contactId": CONTACT} if body is None else body, headers, method=method)
+
+
+def test_a_panel_token_only_for_the_agent_agent_connected_assigned(
+    load: Callable[[str], Handler], aws: Template, realtime_env: dict[str, str]
+) -> None:
+    endpoint = load("panel_token")
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='9002')}"))["statusCode"] == 403
+    other = "contact-0002"  # nobody assigned yet: not even a valid Zendesk agent gets in
+    unassigned = token_request(f"Bearer {jwt(aws, contact_id=other)}", {"contactId": other})
+    assert endpoint(unassigned)["statusCode"] == 403
+    assign(realtime_env, other, 9001)
+    assert endpoint(unassigned)["statusCode"] == 200
+
+
+def test_a_supervisor_group_member_gets_a_token_for_any_contact(
+    load: Callable[[str], Handler], aws: Template, realtime: RealtimeServices
+) -> None:
+    endpoint = load("panel_token")
+    asked: list[str] = []
+
+    def groups(agent_id: str) -> set[int]:
+        asked.append(agent_id)
+        return {77} if agent_id == "5005" else {12}
+
+    realtime.__dict__["supervisor_group_ids"] = groups
+    realtime.settings = dataclasses.replace(
+        realtime.settings,
+        agent_connected=dataclasses.replace(realtime.settings.agent_connected, supervisor_group_ids=(77,)),
+    )
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='5005')}"))["statusCode"] == 200
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='6006')}"))["statusCode"] == 403
+    assert asked == ["5005", "6006"]
 
 
 def test_a_zendesk_signed_request_gets_a_panel_token_that_the_authorizer_accepts(

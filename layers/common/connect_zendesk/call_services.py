@@ -141,7 +141,7 @@ class CallServices(Services):
 
     @cached_property
     def connect_agents(self) -> ConnectAgents:
-        return ConnectUserDirectory(self.settings.agent_connected.connect_instance_id)
+        return ConnectUserDirectory()
 
 
 def call_services_for(settings: Settings) -> CallServices:

@@ -20,16 +20,15 @@ class ConnectUnavailable(ServiceError):
 
 
 class ConnectUserDirectory:
-    def __init__(self, instance_id: str, client: Any = None) -> None:
-        self._instance_id = instance_id
+    def __init__(self, client: Any = None) -> None:
         self._client = client
 
-    def describe(self, agent_id: str) -> ConnectAgent | None:
-        if not self._instance_id:
-            raise NotConfigured("CONNECT_INSTANCE_ID is not set")
+    def describe(self, instance_id: str, agent_id: str) -> ConnectAgent | None:
+        if not instance_id:
+            raise NotConfigured("no Connect instance id (CONNECT_INSTANCE_ID or the event's instanceArn)")
         client = self._client or aws_client("connect", "batch")
         try:
-            user = client.describe_user(InstanceId=self._instance_id, UserId=agent_id).get("User") or {}
+            user = client.describe_user(InstanceId=instance_id, UserId=agent_id).get("User") or {}
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code == NOT_FOUND:

@@ -75,7 +75,7 @@ def process_agent_connected_message(message: QueueMessage, services: CallService
 def connect_leg(event: ContactEvent, item: Mapping[str, Any], services: CallServices) -> str:
     contact = ContactRecord.from_item(event.contact_id, item)
     conversation = _conversation_items(event, services)
-    agent_id = zendesk_agent_for(event.agent_id, services)
+    agent_id = zendesk_agent_for(_instance_id(event), event.agent_id, services)
     if agent_id is None:
         metrics.add_metric(name="AgentWithoutZendeskAccount", unit=MetricUnit.Count, value=1)
         logger.warning("Connect agent has no Zendesk agent: ticket not assigned, nothing popped")
@@ -114,15 +114,15 @@ def connect_leg(event: ContactEvent, item: Mapping[str, Any], services: CallServ
     return f"ticket {ticket_id} assigned to agent {agent_id}, pop {popped}"
 
 
-def zendesk_agent_for(connect_agent_id: str, services: CallServices) -> int | None:
+def zendesk_agent_for(instance_id: str, connect_agent_id: str, services: CallServices) -> int | None:
     """Connect agent -> Zendesk agent id, through the Cache table (a miss costs one Zendesk search)."""
     settings = services.settings.agent_connected
-    key = f"{AGENT_CACHE_PREFIX}{settings.connect_instance_id}:{connect_agent_id}"
+    key = f"{AGENT_CACHE_PREFIX}{instance_id}:{connect_agent_id}"
     cached = services.cache.get(key)
     if isinstance(cached, dict) and "zendeskAgentId" in cached:
         value = cached["zendeskAgentId"]
         return value if isinstance(value, int) and value > 0 else None
-    user = services.connect_agents.describe(connect_agent_id)
+    user = services.connect_agents.describe(instance_id, connect_agent_id)
     email = ""
     if user is not None:
         # SAML users may have no IdentityInfo.Email; their username is often the address.

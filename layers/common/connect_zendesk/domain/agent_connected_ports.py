@@ -35,7 +35,7 @@ class NewConnectedTicket:
 
 
 class ConnectAgents(Protocol):
-    def describe(self, agent_id: str) -> ConnectAgent | None:
+    def describe(self, instance_id: str, agent_id: str) -> ConnectAgent | None:
         """None when Connect does not know the user (ResourceNotFoundException)."""
         ...
 
