@@ -540,3 +540,51 @@ def test_the_token_endpoint_is_unavailable_when_misconfigured(
 )
 def test_every_new_function_has_sample_events(name: str) -> None:
     assert list((PROJECT_ROOT / "events" / name).glob("*.json")), f"events/{name}/ has no samples"
+
+
+# ---------------------------------------------------------------------------- token expiry and reauth
+def test_a_connection_lives_as_long_as_its_token_and_a_fresh_token_extends_it(
+    load: Callable[[str], Handler], realtime: RealtimeServices, gateway: FakeGateway
+) -> None:
+    socket = load("agent_socket")
+    now = int(NOW.timestamp())
+    event = route_event("$connect")
+    event["requestContext"]["authorizer"]["tokenExpiresAt"] = str(now + 300)
+    assert socket(event)["statusCode"] == 200
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 300
+
+    fresh, _ = issue_panel_token(
+        signing_key(realtime), contact_id=CONTACT, agent_id="9001", now=now, ttl_seconds=600
+    )
+    assert socket(route_event("reauth", {"action": "reauth", "token": fresh}))["statusCode"] == 200
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 600
+    assert gateway.messages("conn-1", "reauthenticated")[-1]["expiresAt"] == now + 600
+
+    someone_else, _ = issue_panel_token(
+        signing_key(realtime), contact_id=CONTACT, agent_id="9002", now=now, ttl_seconds=3000
+    )
+    for token in (someone_else, "cz1.forged.token", None):
+        assert socket(route_event("reauth", {"action": "reauth", "token": token}))["statusCode"] == 403
+    assert [m["code"] for m in gateway.messages("conn-1", "error")] == ["ReauthRefused"] * 3
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 600
+
+
+def test_a_connection_past_its_token_is_closed_on_the_next_push(
+    load: Callable[[str], Handler], realtime: RealtimeServices, gateway: FakeGateway
+) -> None:
+    from connect_zendesk.realtime.panel_push import PanelPusher
+
+    now = int(NOW.timestamp())
+    socket = load("agent_socket")
+    for connection_id, expires in (("conn-old", now + 300), ("conn-new", now + 3000)):
+        event = route_event("$connect", connection_id=connection_id)
+        event["requestContext"]["authorizer"]["tokenExpiresAt"] = str(expires)
+        socket(event)
+    later = PanelPusher(realtime.connections, gateway, clock=lambda: now + 301)
+    report = later.push({CONTACT: [{"type": "status", "status": "live"}]})
+    assert gateway.closed == ["conn-old"]  # @connections DELETE
+    assert report.frames_sent == 1
+    assert [c.connection_id for c in realtime.connections.for_contact(CONTACT, now)] == ["conn-new"]
