@@ -311,3 +311,13 @@ def test_other_events_and_instances_are_ignored(settings: Settings) -> None:
     with pytest.raises(InvalidMessage):
         rig.run(agentInfo={})
     assert rig.desk.requests == []
+
+
+def test_an_agent_dialled_contact_gets_the_ticket_it_was_dialled_from(settings: Settings) -> None:
+    rig = Rig(
+        settings,
+        {CONTACT: {"zendeskUserId": CALLER, "selectedTicketId": 42, "outboundLink": {"ticketId": 43}}},
+    )
+    rig.run(initiationMethod="OUTBOUND")
+    assert rig.leg()["ticketId"] == 43
+    assert 42 not in rig.desk.assigned

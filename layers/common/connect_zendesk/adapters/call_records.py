@@ -53,6 +53,12 @@ class DynamoCallRecords(DynamoContactLog):
         """agent_connected's own attribute: the leg's ticket and Zendesk agent (docs/data-model.md)."""
         self._update(contact_id, {"agentLeg": dict(leg)})
 
+    def record_desk_action(self, contact_id: str, attribute: str, value: Any) -> None:
+        """The top bar's own attributes (`outboundLink`, `recordingPauses`), set by agent_actions."""
+        if attribute not in ("outboundLink", "recordingPauses"):
+            raise ValueError(f"not an agent-action attribute: {attribute}")
+        self._update(contact_id, {attribute: value})
+
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         return conditional_update(
             self._table,

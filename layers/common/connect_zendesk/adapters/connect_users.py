@@ -45,3 +45,40 @@ class ConnectUserDirectory:
             username=str(user.get("Username") or ""),
             email=str(identity.get("Email") or ""),
         )
+
+
+class ConnectContactControl:
+    """DescribeContact (who the agent is), SuspendContactRecording / ResumeContactRecording."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    def _connect(self) -> Any:
+        return self._client or aws_client("connect")
+
+    def contact_agent(self, instance_id: str, contact_id: str) -> tuple[str, str]:
+        """(agent id, initial contact id) of the contact; ("", "") when Connect does not know it."""
+        try:
+            contact = self._connect().describe_contact(InstanceId=instance_id, ContactId=contact_id)[
+                "Contact"
+            ]
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) == NOT_FOUND:
+                return "", ""
+            raise ConnectUnavailable("DescribeContact failed") from None
+        except BotoCoreError as exc:
+            raise ConnectUnavailable(f"DescribeContact failed: {type(exc).__name__}") from None
+        agent = contact.get("AgentInfo") if isinstance(contact.get("AgentInfo"), dict) else {}
+        return str(agent.get("Id") or ""), str(contact.get("InitialContactId") or contact_id)
+
+    def recording(self, action: str, instance_id: str, contact_id: str, initial_contact_id: str) -> None:
+        operation = {"suspend": "suspend_contact_recording", "resume": "resume_contact_recording"}[action]
+        try:
+            getattr(self._connect(), operation)(
+                InstanceId=instance_id, ContactId=contact_id, InitialContactId=initial_contact_id
+            )
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            raise ConnectUnavailable(f"{operation} failed: {code or 'ClientError'}") from None
+        except BotoCoreError as exc:
+            raise ConnectUnavailable(f"{operation} failed: {type(exc).__name__}") from None

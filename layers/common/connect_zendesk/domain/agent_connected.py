@@ -89,7 +89,11 @@ def connect_leg(event: ContactEvent, item: Mapping[str, Any], services: CallServ
         if settings.contact_id_field_id
         else {},
     )
-    ticket_id, requester_id, created_user = _assign(event, contact, conversation, fields, services)
+    link = item.get("outboundLink")
+    dialled_from = _positive(link.get("ticketId")) if isinstance(link, Mapping) else None
+    ticket_id, requester_id, created_user = _assign(
+        event, contact, conversation, fields, services, dialled_from=dialled_from
+    )
     if ticket_id is None:
         _record(services, event, {"status": DONE, "result": "NoRequester", "zendeskAgentId": agent_id})
         return "no ticket: unknown caller and no end-user may be created"
@@ -144,9 +148,12 @@ def _assign(
     conversation: list[Mapping[str, Any]],
     fields: ConnectedTicket,
     services: CallServices,
+    *,
+    dialled_from: int | None = None,
 ) -> tuple[int | None, int | None, int | None]:
     """(ticket id, requester id, id of an end-user created for this contact)."""
-    chosen = _chosen_ticket(contact, conversation)
+    # An agent-dialled contact: the ticket it was dialled from (POST /outbound-link) comes first.
+    chosen = dialled_from or _chosen_ticket(contact, conversation)
     requester = contact.zendesk_user_id or _first_int(conversation, "zendeskUserId")
     if chosen is not None:
         try:

@@ -55,6 +55,10 @@ class AgentDesk(Protocol):
 
     def create_end_user(self, name: str, phone_e164: str) -> int: ...
 
+    def ticket_assignment(self, ticket_id: int) -> tuple[int | None, int | None]:
+        """(assignee_id, group_id) of the ticket (ZendeskNotFound when there is none)."""
+        ...
+
     def display_ticket(self, agent_id: int, ticket_id: int) -> None:
         """Talk Partner Edition: open the ticket in the agent's browser."""
         ...

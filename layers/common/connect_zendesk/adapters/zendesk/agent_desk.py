@@ -75,6 +75,12 @@ class ZendeskAgentDesk(ZendeskTicketWriter):
             raise
         return _id_of(_require(answer, "ticket", "create ticket"), "create ticket")
 
+    def ticket_assignment(self, ticket_id: int) -> tuple[int | None, int | None]:
+        ticket = _require(self._request("GET", f"tickets/{_id(ticket_id)}.json"), "ticket", "show ticket")
+        assignee = ticket.get("assignee_id") if isinstance(ticket, dict) else None
+        group = ticket.get("group_id") if isinstance(ticket, dict) else None
+        return (assignee if isinstance(assignee, int) else None, group if isinstance(group, int) else None)
+
     def display_ticket(self, agent_id: int, ticket_id: int) -> None:
         self._request("POST", f"channels/voice/agents/{_id(agent_id)}/tickets/{_id(ticket_id)}/display.json")
 
