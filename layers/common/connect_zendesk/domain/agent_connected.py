@@ -244,7 +244,8 @@ def _conversation_items(event: ContactEvent, services: CallServices) -> list[Map
 
 
 def _record(services: CallServices, event: ContactEvent, leg: dict[str, Any]) -> None:
-    leg = {"connectAgentId": event.agent_id, "initialContactId": event.conversation_id, **leg}
+    ids = {"connectAgentId": event.agent_id, "initialContactId": event.conversation_id}
+    leg = {**ids, "instanceId": _instance_id(event), **leg}
     services.call_records.record_agent_leg(event.contact_id, leg)
 
 
