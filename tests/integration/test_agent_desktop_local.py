@@ -14,6 +14,7 @@ from connect_zendesk.realtime.signed_tokens import ZENDESK_JWT_AUDIENCE, sign_ze
 from connect_zendesk_local.connect_agents import answer_call, sample_agent_arn
 from connect_zendesk_local.connect_emulator.recording import recording_calls
 from connect_zendesk_local.connect_events import disconnected_event
+from connect_zendesk_local.demo import post_call_notes
 from connect_zendesk_local.stack import LocalStack
 from connect_zendesk_local.zendesk_app import DEMO_AGENT_ID, app_shared_secret, http_api_event
 from connect_zendesk_local.zendesk_emulator.talk import displayed
@@ -94,3 +95,13 @@ def test_the_top_bar_pauses_and_resumes_recording_for_the_agent_on_the_contact(s
     pauses = contact(stack, contact_id)["recordingPauses"]
     assert [p["action"] for p in pauses] == ["suspend", "resume"]  # type: ignore[attr-defined]
     assert json.loads(stack.invoke("agent_actions", signed("resume"))["body"])["recording"] == "recording"
+
+    # The post-call note says when the recording was paused and resumed.
+    detail, resources = disconnected_event(contact_id, started=datetime.now(UTC), ended=datetime.now(UTC))
+    stack.put_contact_event(detail, resources)
+    stack.sqs_poller("post_call_update").drain()
+    (note,) = post_call_notes(stack, JANE_TICKET, contact_id)
+    body = str(note["body"])
+    assert "Recording paused at " in body
+    assert body.index("Recording paused at") < body.index("Recording resumed at")
+    assert f"by agent {DEMO_AGENT_ID}" in body
