@@ -33,6 +33,7 @@ from connect_zendesk.realtime.agent_notes import notes_key
 
 from connect_zendesk_local.analytics_sql import AnalyticsDatabase, download_documents
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
+from connect_zendesk_local.connect_agents import answer_call
 from connect_zendesk_local.connect_events import contact_flow_event, disconnected_event, load_event
 from connect_zendesk_local.contact_lens_events import call_records
 from connect_zendesk_local.demo_views import PanelView, Timeline, describe_requests, print_analytics_rows
@@ -284,7 +285,7 @@ def play_whole_call(stack: LocalStack, timeline: Timeline) -> DemoCall:
     timeline.section(
         "1.3", "Agent connected: Contact Lens → Kinesis → transcription_consumer, sentiment → side panel"
     )
-    agent_connected = datetime.now(UTC)
+    agent_connected = play_connect_time(call)
     play_agent_panel(stack, timeline, call.contact_id)
 
     ticket_id = int(attributes.get("zendeskTicketId") or record.get("selectedTicketId") or 0)
@@ -349,6 +350,24 @@ def sent_sms(stack: LocalStack) -> list[tuple[str, str]]:
 
     backend = sns_backends[stack.template.account_id][REGION]  # moto's default account
     return [(str(number), str(text)) for number, text, *_ in backend.sms_messages.values()]
+
+
+def play_connect_time(call: DemoCall) -> datetime:
+    """The agent answers: CONNECTED_TO_AGENT → EventBridge → SQS → agent_connected (delivered twice);
+    returns when."""
+    answered = datetime.now(UTC)
+    for delivery in ("first delivery", "again (at-least-once)"):
+        call.timeline.line(
+            "Connect", f"contact event CONNECTED_TO_AGENT → EventBridge rule → SQS, {delivery}"
+        )
+        leg = answer_call(call.stack, call.contact_id)
+        call.timeline.line(
+            "SQS",
+            f"→ agent_connected: ticket {leg.get('ticketId')} assigned to Zendesk agent "
+            f"{leg.get('zendeskAgentId')}, contact id on the ticket, pop {leg.get('popped')}",
+        )
+        call.zendesk_line()
+    return answered
 
 
 def play_agent_panel(stack: LocalStack, timeline: Timeline, contact_id: str) -> PanelView:

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from connect_zendesk_local.connect_agents import answer_call
 from connect_zendesk_local.zendesk_app import signed_token_request
 
 
@@ -28,12 +29,27 @@ class Received:
 
 
 def panel_grant(stack: Any, contact_id: str) -> dict[str, Any]:
-    """A panel token for the contact, issued by the panel_token function to a Zendesk-signed request."""
+    """A panel token for the contact, issued by the panel_token function to a Zendesk-signed request.
+
+    Tokens go only to the agent on the contact: unless agent_connected already recorded one, the
+    sample agent answers the call first (CONNECTED_TO_AGENT through the stack)."""
+    if not contact_has_agent(stack, contact_id):
+        answer_call(stack, contact_id)
     answer = stack.invoke("panel_token", signed_token_request(stack.template, stack.client, contact_id))
     if answer.get("statusCode") != 200:
         raise RuntimeError(f"panel token refused: {answer.get('statusCode')} {answer.get('body')}")
     grant: dict[str, Any] = json.loads(answer["body"])
     return grant
+
+
+def contact_has_agent(stack: Any, contact_id: str) -> bool:
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.template.physical["ContactsTable"].ref,
+        Key={"contactId": {"S": contact_id}},
+        ProjectionExpression="agentLeg",
+        ConsistentRead=True,
+    )
+    return "agentLeg" in (item.get("Item") or {})
 
 
 class PanelClient:

@@ -31,6 +31,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from connect_zendesk_local.aws_resources import provision
 from connect_zendesk_local.cfn_template import PROJECT_ROOT, PhysicalResource, Template
+from connect_zendesk_local.connect_agents import seed_demo_agent
 from connect_zendesk_local.connect_emulator import ConnectEmulator
 from connect_zendesk_local.event_sources import EventSources
 from connect_zendesk_local.functions import forget_loaded_handlers, load_handler
@@ -124,6 +125,7 @@ class LocalStack:
         self.kvs = LocalKvs(lambda name, event: invoke_function(self.template, name, event)).start()
         # Amazon Connect's contact APIs (moto implements none): DescribeContact for the reconciliation.
         self.connect = ConnectEmulator().start()
+        seed_demo_agent(self.connect)  # agent_connected's DescribeUser
         os.environ.update(self.environment)
         _reset_function_caches()
         self._start_gateway()

@@ -17,7 +17,7 @@ from connect_zendesk.realtime.signed_tokens import ZENDESK_JWT_AUDIENCE, sign_ze
 
 from connect_zendesk_local.cfn_template import Template
 
-DEMO_AGENT_ID = "22450000009001"  # the emulator's agent user
+DEMO_AGENT_ID = "22450000000102"  # Alex, the agent agent_connected maps the sample Connect agent to
 
 
 def http_api_event(

@@ -310,6 +310,7 @@
         setConnection("open");
         socket.send(JSON.stringify({ action: "sync" }));  // everything said before this moment
         flushOutbox();
+        scheduleReauth(socket, grant.expiresAt);
       };
       socket.onmessage = receive;
       socket.onclose = function () { state.socket = null; retry(); };
@@ -317,6 +318,21 @@
       if (error && error.status === 403) { state.stopped = true; setConnection("failed"); $("call-status").textContent = t("tokenRefused"); return; }
       retry();
     });
+  }
+
+  // The stack closes a connection when its token expires: a minute before, send a fresh token
+  // ({"action": "reauth", "token": ...}) over the open socket, again and again while the call lasts.
+  function scheduleReauth(socket, expiresAt) {
+    if (!expiresAt) { return; }  // a static token (standalone page): no endpoint to ask
+    var delay = Math.max(5000, Number(expiresAt) * 1000 - Date.now() - 60000);
+    window.setTimeout(function () {
+      if (state.stopped || state.socket !== socket) { return; }
+      state.tokenSource().then(function (fresh) {
+        if (state.socket !== socket || socket.readyState !== 1) { return; }
+        socket.send(JSON.stringify({ action: "reauth", token: fresh.token }));
+        scheduleReauth(socket, fresh.expiresAt);
+      }).catch(function () {});  // refused or offline: the socket closes at expiry and retry() reconnects
+    }, delay);
   }
 
   function retry() {

@@ -101,6 +101,26 @@ def test_call_1_is_one_contact_that_every_step_wrote_to(played: Played) -> None:
     assert ("PUT", "/api/v2/tickets/1001.json") in paths
 
 
+def test_call_1_ticket_is_assigned_and_popped_when_the_agent_answers(played: Played) -> None:
+    contact_id, record = _whole_call(played)
+    leg = record["agentLeg"]
+    assert (int(leg["ticketId"]), int(leg["zendeskAgentId"]), leg["popped"]) == (
+        1001,
+        22450000000102,
+        "delivered",
+    )
+    assert played.stack.zendesk is not None
+    ticket = played.stack.zendesk.store.ticket(1001)
+    assert ticket["assignee_id"] == 22450000000102
+    assert f"connect_contact_{contact_id}" in ticket["tags"]
+    paths = [(r.method, r.path) for r in played.run.calls[1].requests]
+    assert ("POST", "/api/v2/channels/voice/agents/22450000000102/tickets/1001/display.json") in paths
+    # the CONNECTED_TO_AGENT event delivered twice: one pop
+    assert (
+        paths.count(("POST", "/api/v2/channels/voice/agents/22450000000102/tickets/1001/display.json")) == 1
+    )
+
+
 def test_the_disconnected_event_delivered_twice_leaves_exactly_one_note(played: Played) -> None:
     contact_id, _ = _whole_call(played)
     notes = post_call_notes(played.stack, 1001, contact_id)

@@ -18,7 +18,12 @@ class FakeGateway:
         self.frames: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
         self.failing: set[str] = set()
+        self.closed: list[str] = []  # @connections DELETE
         self._lock = threading.Lock()
+
+    def close(self, connection_id: str) -> None:
+        with self._lock:
+            self.closed.append(connection_id)
 
     def post(self, connection_id: str, data: bytes) -> None:
         if connection_id in self.gone:

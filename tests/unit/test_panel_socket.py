@@ -26,8 +26,22 @@ CONTACT = "contact-0001"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api1/live/$connect"
 
 
+def assign(realtime_env: dict[str, str], contact_id: str, zendesk_agent_id: int) -> None:
+    """What agent_connected records when the agent answers (Contacts agentLeg)."""
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=realtime_env["CONTACTS_TABLE"],
+        Key={"contactId": {"S": contact_id}},
+        UpdateExpression="SET agentLeg = :leg",
+        ExpressionAttributeValues={
+            ":leg": {"M": {"status": {"S": "DONE"}, "zendeskAgentId": {"N": str(zendesk_agent_id)}}}
+        },
+    )
+
+
 @pytest.fixture
-def load(aws: Template, realtime: RealtimeServices) -> Callable[[str], Handler]:
+def load(aws: Template, realtime: RealtimeServices, realtime_env: dict[str, str]) -> Callable[[str], Handler]:
+    assign(realtime_env, CONTACT, 9001)  # the JWTs below are agent 9001's
+
     def loader(name: str) -> Handler:
         forget_loaded_handlers()
         handler = load_handler(aws.function(name))
@@ -387,6 +401,38 @@ def token_request(authorization: str | None, body: Any = None, method: str = "PO
     return http_api_event({"contactId": CONTACT} if body is None else body, headers, method=method)
 
 
+def test_a_panel_token_only_for_the_agent_agent_connected_assigned(
+    load: Callable[[str], Handler], aws: Template, realtime_env: dict[str, str]
+) -> None:
+    endpoint = load("panel_token")
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='9002')}"))["statusCode"] == 403
+    other = "contact-0002"  # nobody assigned yet: not even a valid Zendesk agent gets in
+    unassigned = token_request(f"Bearer {jwt(aws, contact_id=other)}", {"contactId": other})
+    assert endpoint(unassigned)["statusCode"] == 403
+    assign(realtime_env, other, 9001)
+    assert endpoint(unassigned)["statusCode"] == 200
+
+
+def test_a_supervisor_group_member_gets_a_token_for_any_contact(
+    load: Callable[[str], Handler], aws: Template, realtime: RealtimeServices
+) -> None:
+    endpoint = load("panel_token")
+    asked: list[str] = []
+
+    def groups(agent_id: str) -> set[int]:
+        asked.append(agent_id)
+        return {77} if agent_id == "5005" else {12}
+
+    realtime.__dict__["supervisor_group_ids"] = groups
+    realtime.settings = dataclasses.replace(
+        realtime.settings,
+        agent_connected=dataclasses.replace(realtime.settings.agent_connected, supervisor_group_ids=(77,)),
+    )
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='5005')}"))["statusCode"] == 200
+    assert endpoint(token_request(f"Bearer {jwt(aws, sub='6006')}"))["statusCode"] == 403
+    assert asked == ["5005", "6006"]
+
+
 def test_a_zendesk_signed_request_gets_a_panel_token_that_the_authorizer_accepts(
     load: Callable[[str], Handler], aws: Template
 ) -> None:
@@ -494,3 +540,51 @@ def test_the_token_endpoint_is_unavailable_when_misconfigured(
 )
 def test_every_new_function_has_sample_events(name: str) -> None:
     assert list((PROJECT_ROOT / "events" / name).glob("*.json")), f"events/{name}/ has no samples"
+
+
+# ---------------------------------------------------------------------------- token expiry and reauth
+def test_a_connection_lives_as_long_as_its_token_and_a_fresh_token_extends_it(
+    load: Callable[[str], Handler], realtime: RealtimeServices, gateway: FakeGateway
+) -> None:
+    socket = load("agent_socket")
+    now = int(NOW.timestamp())
+    event = route_event("$connect")
+    event["requestContext"]["authorizer"]["tokenExpiresAt"] = str(now + 300)
+    assert socket(event)["statusCode"] == 200
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 300
+
+    fresh, _ = issue_panel_token(
+        signing_key(realtime), contact_id=CONTACT, agent_id="9001", now=now, ttl_seconds=600
+    )
+    assert socket(route_event("reauth", {"action": "reauth", "token": fresh}))["statusCode"] == 200
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 600
+    assert gateway.messages("conn-1", "reauthenticated")[-1]["expiresAt"] == now + 600
+
+    someone_else, _ = issue_panel_token(
+        signing_key(realtime), contact_id=CONTACT, agent_id="9002", now=now, ttl_seconds=3000
+    )
+    for token in (someone_else, "cz1.forged.token", None):
+        assert socket(route_event("reauth", {"action": "reauth", "token": token}))["statusCode"] == 403
+    assert [m["code"] for m in gateway.messages("conn-1", "error")] == ["ReauthRefused"] * 3
+    (connection,) = realtime.connections.for_contact(CONTACT, now)
+    assert connection.expires_at == now + 600
+
+
+def test_a_connection_past_its_token_is_closed_on_the_next_push(
+    load: Callable[[str], Handler], realtime: RealtimeServices, gateway: FakeGateway
+) -> None:
+    from connect_zendesk.realtime.panel_push import PanelPusher
+
+    now = int(NOW.timestamp())
+    socket = load("agent_socket")
+    for connection_id, expires in (("conn-old", now + 300), ("conn-new", now + 3000)):
+        event = route_event("$connect", connection_id=connection_id)
+        event["requestContext"]["authorizer"]["tokenExpiresAt"] = str(expires)
+        socket(event)
+    later = PanelPusher(realtime.connections, gateway, clock=lambda: now + 301)
+    report = later.push({CONTACT: [{"type": "status", "status": "live"}]})
+    assert gateway.closed == ["conn-old"]  # @connections DELETE
+    assert report.frames_sent == 1
+    assert [c.connection_id for c in realtime.connections.for_contact(CONTACT, now)] == ["conn-new"]

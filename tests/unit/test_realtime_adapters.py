@@ -137,7 +137,9 @@ class Directory:
         self.removed: list[str] = []
         self.fail = fail
 
-    def for_contact(self, contact_id: str, now: float) -> list[PanelConnection]:
+    def for_contact(
+        self, contact_id: str, now: float, expired: list[PanelConnection] | None = None
+    ) -> list[PanelConnection]:
         if self.fail:
             raise StorageError("Query failed")
         return [PanelConnection(c, contact_id, "a", 0) for c in self.connections.get(contact_id, [])]

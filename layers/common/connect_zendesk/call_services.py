@@ -17,10 +17,12 @@ from connect_zendesk.adapters.analytics_bucket import S3AnalyticsStore
 from connect_zendesk.adapters.call_records import DynamoCallRecords
 from connect_zendesk.adapters.comprehend import ComprehendAnalyzer
 from connect_zendesk.adapters.connect_recordings import ConnectRecordingArchive
+from connect_zendesk.adapters.connect_users import ConnectUserDirectory
 from connect_zendesk.adapters.idempotency import PowertoolsIdempotency
 from connect_zendesk.adapters.resolution_queue import DynamoResolutionQueue
 from connect_zendesk.adapters.sqs_queue import SqsMessageQueue
 from connect_zendesk.adapters.transcripts_table import DynamoTranscripts, NoTranscripts
+from connect_zendesk.domain.agent_connected_ports import AgentDesk, ConnectAgents
 from connect_zendesk.domain.post_call_ports import (
     AnalyticsStore,
     CallRecords,
@@ -63,6 +65,8 @@ ADAPTERS = frozenset(
         "pending_contacts",
         "connect_contacts",
         "post_call_sender",
+        "agent_desk",
+        "connect_agents",
     }
 )
 
@@ -130,6 +134,9 @@ class CallServices(Services):
 
     @cached_property
     def message_queue(self) -> MessageQueue:
+        agent_connected = self.settings.agent_connected
+        if agent_connected.queue_url:  # the agent_connected function's own queue
+            return SqsMessageQueue(agent_connected.queue_url, agent_connected.dead_letter_queue_url)
         post_call = self.settings.post_call
         return SqsMessageQueue(post_call.queue_url, post_call.dead_letter_queue_url)
 
@@ -145,6 +152,18 @@ class CallServices(Services):
     @cached_property
     def post_call_sender(self) -> PostCallSender:
         return SqsPostCallSender(self.settings.post_call.queue_url)
+
+    @cached_property
+    def agent_desk(self) -> AgentDesk:
+        from connect_zendesk.adapters.zendesk.agent_desk import ZendeskAgentDesk  # noqa: PLC0415 - zenpy
+        from connect_zendesk.adapters.zendesk.client import zenpy_client  # noqa: PLC0415 - zenpy
+
+        settings = self.settings
+        return ZendeskAgentDesk(lambda: zenpy_client(settings))
+
+    @cached_property
+    def connect_agents(self) -> ConnectAgents:
+        return ConnectUserDirectory()
 
 
 def call_services_for(settings: Settings) -> CallServices:

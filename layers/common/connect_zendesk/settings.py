@@ -93,6 +93,7 @@ class Settings:
     post_call: PostCallSettings = field(default_factory=lambda: PostCallSettings())  # noqa: PLW0108 - defined below
     metering: MeteringSettings = field(default_factory=lambda: MeteringSettings())  # noqa: PLW0108 - defined below
     reconciliation: ReconcileSettings = field(default_factory=lambda: ReconcileSettings())  # noqa: PLW0108 - defined below
+    agent_connected: AgentConnectedSettings = field(default_factory=lambda: AgentConnectedSettings())  # noqa: PLW0108 - defined below
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], required: Iterable[str] = ()) -> Settings:
@@ -132,6 +133,7 @@ class Settings:
             post_call=PostCallSettings.from_env(env),
             metering=MeteringSettings.from_env(env),
             reconciliation=ReconcileSettings.from_env(env),
+            agent_connected=AgentConnectedSettings.from_env(env),
         )
         settings._validate()
         return settings
@@ -313,6 +315,50 @@ class ReconcileSettings:
 
 
 _CONNECT_INSTANCE = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
+SCREEN_POP_TARGETS = ("ticket", "user", "off")
+
+
+@dataclass(frozen=True)
+class AgentConnectedSettings:
+    """agent_connected: its queue, the ticket field for the contact id, the screen pop, the agent cache."""
+
+    queue_url: str = ""
+    dead_letter_queue_url: str = ""
+    max_receives: int = 5  # a connect-time step is useless after a few minutes: give up early
+    connect_instance_id: str = ""
+    contact_id_field_id: int = 0  # 0: no custom field is written
+    contact_tag_prefix: str = "connect_contact_"  # the tag is the prefix + the contact id
+    screen_pop: str = "ticket"  # ticket | user | off (Talk Partner Edition display API)
+    agent_cache_seconds: int = 3600
+    agent_not_found_cache_seconds: int = 300
+    supervisor_group_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AgentConnectedSettings:
+        settings = cls(
+            queue_url=env.get("AGENT_CONNECTED_QUEUE_URL", "").strip(),
+            dead_letter_queue_url=env.get("AGENT_CONNECTED_DLQ_URL", "").strip(),
+            max_receives=_int(env, "AGENT_CONNECTED_MAX_RECEIVES", 5, low=2, high=100),
+            connect_instance_id=env.get("CONNECT_INSTANCE_ID", "").strip(),
+            contact_id_field_id=_int(env, "CONTACT_ID_TICKET_FIELD_ID", 0, low=0, high=2**53),
+            contact_tag_prefix=env.get("CONTACT_ID_TAG_PREFIX", "connect_contact_").strip().lower(),
+            screen_pop=env.get("SCREEN_POP", "ticket").strip().lower() or "ticket",
+            agent_cache_seconds=_int(env, "AGENT_MAPPING_TTL_SECONDS", 3600, low=0, high=7 * 86400),
+            agent_not_found_cache_seconds=_int(env, "AGENT_NOT_FOUND_TTL_SECONDS", 300, low=0, high=86400),
+            supervisor_group_ids=_group_ids(env.get("PANEL_SUPERVISOR_GROUP_IDS", "")),
+        )
+        if settings.screen_pop not in SCREEN_POP_TARGETS:
+            raise ConfigurationError(f"SCREEN_POP must be one of {', '.join(SCREEN_POP_TARGETS)}")
+        if settings.contact_tag_prefix and not _TAG.match(settings.contact_tag_prefix + "x"):
+            raise ConfigurationError("CONTACT_ID_TAG_PREFIX must make valid Zendesk tags (lower case)")
+        return settings
+
+
+def _group_ids(raw: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if any(not (part.isascii() and part.isdigit() and len(part) <= 16) for part in parts):
+        raise ConfigurationError("PANEL_SUPERVISOR_GROUP_IDS must be Zendesk group ids separated by commas")
+    return tuple(dict.fromkeys(int(part) for part in parts))
 
 
 def _tags(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ New operations are one entry in ROUTES (method, path pattern, handler): Describe
 StartTaskContact or StopContact go there the same way.
 """
 
+from connect_zendesk_local.connect_emulator import recording, users  # register their operations
 from connect_zendesk_local.connect_emulator.server import ConnectEmulator, ConnectFaults
 
-__all__ = ["ConnectEmulator", "ConnectFaults"]
+__all__ = ["ConnectEmulator", "ConnectFaults", "recording", "users"]

@@ -334,3 +334,7 @@ def attachment_content(store: ZendeskStore, content_token: str) -> ApiResponse:
     if stored is None:
         return ApiResponse(404, b"Not Found", content_type="text/plain; charset=utf-8")
     return ApiResponse(200, stored.data, content_type=stored.record["content_type"])
+
+
+# Registers the Talk Partner Edition and user-search routes (they import this module's `route`).
+from connect_zendesk_local.zendesk_emulator import talk  # noqa: E402, F401

@@ -1,8 +1,8 @@
 """The Contacts table as the after-call steps use it: read the whole contact, write their own attributes.
 
 Like every writer of the table, these methods only SET their own attributes (docs/data-model.md):
-`initialContactId`, `disconnectedAt`, `agentConnected`, `outcome`, `postCall` (post_call_update) and
-`resolution` (resolution_metering).
+`initialContactId`, `disconnectedAt`, `agentConnected`, `outcome`, `postCall` (post_call_update),
+`agentLeg` (agent_connected) and `resolution` (resolution_metering).
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ class DynamoCallRecords(DynamoContactLog):
         self._update(
             contact_id, {"postCall": state.to_item()}, remove=tuple(PENDING_POST_CALL) if final else ()
         )
+
+    def record_agent_leg(self, contact_id: str, leg: Mapping[str, Any]) -> None:
+        """agent_connected's own attribute: the leg's ticket and Zendesk agent (docs/data-model.md)."""
+        self._update(contact_id, {"agentLeg": dict(leg)})
+
+    def record_desk_action(self, contact_id: str, attribute: str, value: Any) -> None:
+        """The top bar's own attributes (`outboundLink`, `recordingPauses`), set by agent_actions."""
+        if attribute not in ("outboundLink", "recordingPauses"):
+            raise ValueError(f"not an agent-action attribute: {attribute}")
+        self._update(contact_id, {attribute: value})
 
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         return conditional_update(

@@ -30,6 +30,19 @@ class ApiGatewayPanelGateway:
         self._endpoint_url = endpoint_url
         self._max_connections = max_connections
 
+    def close(self, connection_id: str) -> None:
+        """@connections DELETE: API Gateway closes the WebSocket (already gone counts as closed)."""
+        client = endpoint_client("apigatewaymanagementapi", self._endpoint_url, self._max_connections)
+        try:
+            client.delete_connection(ConnectionId=connection_id)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code != "GoneException" and status != 410:
+                raise PushFailed(f"DeleteConnection failed: {code or status}") from None
+        except BotoCoreError as exc:
+            raise PushFailed(f"DeleteConnection failed: {type(exc).__name__}") from None
+
     def post(self, connection_id: str, data: bytes) -> None:
         client = endpoint_client("apigatewaymanagementapi", self._endpoint_url, self._max_connections)
         try:

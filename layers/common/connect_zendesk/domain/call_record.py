@@ -64,6 +64,13 @@ class AgentNote:
 
 
 @dataclass(frozen=True)
+class RecordingPause:
+    action: str  # suspend | resume
+    at: datetime | None
+    agent_id: str
+
+
+@dataclass(frozen=True)
 class Handoff:
     at: datetime | None
     reason: str
@@ -132,6 +139,8 @@ class ContactRecord:
     disconnected_at: datetime | None = None
     post_call: PostCallState = field(default_factory=PostCallState)
     resolution: Mapping[str, Any] | None = None
+    connected_ticket_id: int | None = None  # the ticket agent_connected assigned (agentLeg.ticketId)
+    recording_pauses: tuple[RecordingPause, ...] = ()  # the top bar's POST /recording, in order
 
     @property
     def transcript_in_progress(self) -> bool:
@@ -143,6 +152,7 @@ class ContactRecord:
         handoff = item.get("handoff")
         post_call = item.get("postCall")
         resolution = item.get("resolution")
+        leg = item.get("agentLeg")
         return cls(
             contact_id=contact_id,
             caller_e164=_text(item.get("callerE164")),
@@ -185,7 +195,22 @@ class ContactRecord:
                 else PostCallState()
             ),
             resolution=dict(resolution) if isinstance(resolution, Mapping) else None,
+            connected_ticket_id=_positive(leg.get("ticketId")) if isinstance(leg, Mapping) else None,
+            recording_pauses=tuple(_pauses(item.get("recordingPauses"))),
         )
+
+
+def _pauses(value: Any) -> list[RecordingPause]:
+    entries = value if isinstance(value, list) else []
+    return [
+        RecordingPause(
+            action=_text(entry.get("action")),
+            at=parse_time(entry.get("at")),
+            agent_id=str(entry.get("zendeskAgentId") or ""),
+        )
+        for entry in entries[:50]
+        if isinstance(entry, Mapping) and entry.get("action") in ("suspend", "resume")
+    ]
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -152,6 +152,11 @@ def _recording(s: CallSummary) -> list[str]:
         lines.append(f"Recording and contact details: Amazon Connect, contact {s.contact_id}")
     if s.audio_line:
         lines.append(s.audio_line)
+    # Pauses from the top bar (POST /recording): the recording has gaps, and the note says where.
+    for pause in s.contact.recording_pauses:
+        verb = "paused" if pause.action == "suspend" else "resumed"
+        who = f" by agent {pause.agent_id}" if pause.agent_id else ""
+        lines.append(f"Recording {verb} at {_when(pause.at)}{who}")
     return lines
 
 

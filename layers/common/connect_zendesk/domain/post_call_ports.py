@@ -117,6 +117,14 @@ class CallRecords(Protocol):
 
     def record_post_call(self, contact_id: str, state: PostCallState) -> None: ...
 
+    def record_agent_leg(self, contact_id: str, leg: Mapping[str, Any]) -> None:
+        """Set `agentLeg` (agent_connected: the leg's ticket, Zendesk agent, pop result)."""
+        ...
+
+    def record_desk_action(self, contact_id: str, attribute: str, value: Any) -> None:
+        """Set `outboundLink` or `recordingPauses` (the top bar's authenticated actions)."""
+        ...
+
     def record_resolution(self, contact_id: str, resolution: Mapping[str, str]) -> bool:
         """Set `resolution` unless it is already set; True when this call set it."""
         ...

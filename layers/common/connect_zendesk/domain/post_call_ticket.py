@@ -8,7 +8,8 @@ existing ticket, or a ticket with the contact's external id — and writes only 
 applies late (after the attempt that sent it gave up) cannot make a second note either: the note is
 a safe update and the ticket creation carries an idempotency key (see the Zendesk adapter).
 
-Ticket choice: the ticket chosen on the contact (confirmed in the IVR or created at handoff);
+Ticket choice: the ticket agent_connected assigned when the agent answered; then the ticket chosen
+on the contact (confirmed in the IVR or created at handoff);
 otherwise a new ticket for the caller's Zendesk user, channel voice; for an unknown number, a new
 end-user when the configuration allows it. A chosen ticket that is closed or deleted gets a new
 follow-up ticket instead.
@@ -75,7 +76,12 @@ def write_note_once(request: NoteRequest, services: CallServices) -> NoteWrite:
     services.call_records.record_post_call(contact.contact_id, state)
     uploads = _Uploads(request, services)
     follow_up_of: int | None = None
-    selected = contact.selected_ticket_id or (contact.handoff.ticket_id if contact.handoff else None)
+    # The ticket agent_connected assigned at connect time first: the note goes where the agent worked.
+    selected = (
+        contact.connected_ticket_id
+        or contact.selected_ticket_id
+        or (contact.handoff.ticket_id if contact.handoff else None)
+    )
     if selected is not None:
         try:
             written = services.zendesk_tickets.add_internal_note_once(

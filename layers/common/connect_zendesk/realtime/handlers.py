@@ -195,6 +195,28 @@ def panel_authorizer_handler() -> LambdaHandler:
 _FAILURE_MESSAGES = {400: "Bad request", 503: "Service unavailable"}
 
 
+AGENT_ACTIONS_ENV = frozenset(
+    {
+        "ZENDESK_APP_SECRET_ARN",
+        "ZENDESK_APP_ISSUER",
+        "CONTACTS_TABLE",
+        "ZENDESK_SUBDOMAIN",
+        "ZENDESK_SECRET_ARN",
+    }
+)
+
+
+def agent_actions_handler() -> LambdaHandler:
+    from connect_zendesk.realtime.agent_actions import handle_agent_action  # noqa: PLC0415 - this function only
+
+    return api_handler(
+        "agent_actions",
+        AGENT_ACTIONS_ENV,
+        handle_agent_action,
+        lambda _, status: http_response(status, {"message": _FAILURE_MESSAGES.get(status, "Error")}),
+    )
+
+
 def panel_token_handler() -> LambdaHandler:
     return api_handler(
         "panel_token",

@@ -30,13 +30,21 @@ PROTOCOL_VERSION = 1
 
 
 class ConnectionDirectory(Protocol):
-    def for_contact(self, contact_id: str, now: float) -> list[PanelConnection]: ...
+    def for_contact(
+        self, contact_id: str, now: float, expired: list[PanelConnection] | None = None
+    ) -> list[PanelConnection]:
+        """Open connections; expired ones are appended to `expired` (to be closed)."""
+        ...
 
     def remove(self, connection_id: str) -> None: ...
 
 
 class PanelGateway(Protocol):
     def post(self, connection_id: str, data: bytes) -> None: ...
+
+    def close(self, connection_id: str) -> None:
+        """@connections DELETE."""
+        ...
 
 
 @dataclass
@@ -97,8 +105,10 @@ class PanelPusher:
             item: tuple[str, Sequence[Mapping[str, Any]]],
         ) -> list[tuple[PanelConnection, list[bytes]]]:
             contact_id, messages = item
+            expired: list[PanelConnection] = []
             try:
-                open_connections = self._connections.for_contact(contact_id, now)
+                open_connections = self._connections.for_contact(contact_id, now, expired)
+                self._close_expired(expired)
             except StorageError as exc:
                 logger.warning("panel connections unreadable", extra={"reason": str(exc)})
                 report.add(PushReport(failed=1))
@@ -139,6 +149,17 @@ class PanelPusher:
                 break
             outcome.frames_sent += 1
         return outcome
+
+    def _close_expired(self, expired: Sequence[PanelConnection]) -> None:
+        """A connection whose token expired without a re-authentication is closed (@connections DELETE)."""
+        for connection in expired:
+            try:
+                self._gateway.close(connection.connection_id)
+            except PushFailed as exc:
+                logger.warning("expired connection not closed", extra={"reason": str(exc)})
+                continue
+            self._forget(connection.connection_id)
+            metrics.add_metric(name="PanelConnectionsExpired", unit=MetricUnit.Count, value=1)
 
     def _forget(self, connection_id: str) -> None:
         try:

@@ -107,8 +107,12 @@ def on_connect(event: Mapping[str, Any], services: RealtimeServices) -> dict[str
         logger.error("connect without an authorized contact")
         return _status(403, "Forbidden")
     now = services.clock()
+    # The connection lives as long as its token; a "reauth" message with a fresh token extends it.
+    expires_at = min(
+        _token_expiry(event) or int(now) + MAX_CONNECTION_SECONDS, int(now) + MAX_CONNECTION_SECONDS
+    )
     services.connections.add(
-        PanelConnection(connection_id, contact_id, agent_id, int(now) + MAX_CONNECTION_SECONDS),
+        PanelConnection(connection_id, contact_id, agent_id, expires_at),
         connected_at=_iso(now),
     )
     services.contacts.mark_agent_connected(contact_id)
@@ -142,6 +146,7 @@ def on_message(event: Mapping[str, Any], services: RealtimeServices) -> dict[str
     handlers: dict[str, Callable[[], dict[str, Any]]] = {
         "saveNote": lambda: _save_note(services, connection_id, contact_id, agent_id, body),
         "sync": lambda: _sync(services, connection_id, contact_id),
+        "reauth": lambda: _reauth(services, connection_id, contact_id, agent_id, body),
     }
     handler = handlers.get(action)
     if handler is None:
@@ -153,6 +158,39 @@ def on_message(event: Mapping[str, Any], services: RealtimeServices) -> dict[str
         )
         return _status(400, "Unknown action")
     return handler()
+
+
+def _token_expiry(event: Mapping[str, Any]) -> int | None:
+    authorizer = _mapping(_mapping(event.get("requestContext")).get("authorizer"))
+    raw = str(authorizer.get("tokenExpiresAt") or "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+
+
+def _reauth(
+    services: RealtimeServices, connection_id: str, contact_id: str, agent_id: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A fresh panel token (same contact, same agent) extends the connection to the token's expiry."""
+    now = services.clock()
+    token = body.get("token")
+    try:
+        grant = verify_panel_token(
+            token if isinstance(token, str) else None,
+            services.panel_signing_keys(),
+            now=now,
+            contact_id=contact_id,
+        )
+        if grant.agent_id != agent_id:
+            raise TokenRejected("token is for another agent")
+    except TokenRejected as exc:
+        logger.warning("panel re-authentication refused", extra={"reason": str(exc)})
+        metrics.add_metric(name="PanelReauthRefused", unit=MetricUnit.Count, value=1)
+        _reply(services, connection_id, contact_id, {"type": "error", "code": "ReauthRefused"})
+        return _status(403, "Forbidden")
+    expires_at = min(grant.expires_at, int(now) + MAX_CONNECTION_SECONDS)
+    services.connections.extend(connection_id, expires_at)
+    metrics.add_metric(name="PanelReauthenticated", unit=MetricUnit.Count, value=1)
+    _reply(services, connection_id, contact_id, {"type": "reauthenticated", "expiresAt": expires_at})
+    return _status(200, "Reauthenticated")
 
 
 def _body(event: Mapping[str, Any]) -> dict[str, Any]:

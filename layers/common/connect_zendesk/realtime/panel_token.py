@@ -4,7 +4,8 @@ The Zendesk app sends `POST {"contactId": ...}` with `client.request({secure: tr
 Zendesk's proxy adds `Authorization: Bearer <JWT>` signed (HS256) with the app's shared secret,
 which lives in a secure app setting and in this stack's Secrets Manager secret, never in the
 browser. A valid JWT whose `contact_id` claim is the contact asked for yields a panel token for that
-contact and the JWT's agent (`sub`), valid for PANEL_TOKEN_TTL_SECONDS.
+contact and the JWT's agent (`sub`), valid for PANEL_TOKEN_TTL_SECONDS, but only when that agent is
+the one agent_connected assigned the contact to, or in a supervisor group (realtime/panel_access.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from connect_zendesk.errors import ServiceError
 from connect_zendesk.observability import logger, metrics
+from connect_zendesk.realtime.panel_access import may_open_panel
 from connect_zendesk.realtime.signed_tokens import (
     CONTACT_ID,
     TokenRejected,
+    ZendeskClaims,
     bearer_token,
     issue_panel_token,
     verify_zendesk_jwt,
@@ -79,13 +83,9 @@ def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[st
         logger.warning("panel token refused", extra={"reason": str(exc)})
         metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
         return http_response(401, {"message": "Unauthorized"})
-    requested = body.get("contactId", claims.contact_id)
-    if not isinstance(requested, str) or not CONTACT_ID.match(requested):
-        return http_response(400, {"message": "contactId is not a contact id"})
-    if requested != claims.contact_id:
-        logger.warning("panel token refused", extra={"reason": "contact differs from the signed claim"})
-        metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
-        return http_response(403, {"message": "Forbidden"})
+    refused = _refused(body, claims, services)
+    if refused is not None:
+        return refused
     token, grant = issue_panel_token(
         services.panel_signing_keys()[0],
         contact_id=claims.contact_id,
@@ -107,3 +107,33 @@ def issue_token(event: Mapping[str, Any], services: RealtimeServices) -> dict[st
             "websocketUrl": f"{endpoint}/{stage}" if stage else endpoint,
         },
     )
+
+
+def _refused(
+    body: Mapping[str, Any], claims: ZendeskClaims, services: RealtimeServices
+) -> dict[str, Any] | None:
+    """The answer when the signed agent may not have a token for the contact asked for; None when they may."""
+    requested = body.get("contactId", claims.contact_id)
+    if not isinstance(requested, str) or not CONTACT_ID.match(requested):
+        return http_response(400, {"message": "contactId is not a contact id"})
+    if requested != claims.contact_id:
+        logger.warning("panel token refused", extra={"reason": "contact differs from the signed claim"})
+        metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
+        return http_response(403, {"message": "Forbidden"})
+    try:
+        because = may_open_panel(
+            claims.contact_id,
+            claims.agent_id,
+            assigned_agent=services.assignments.assigned_agent,
+            supervisor_groups=services.settings.agent_connected.supervisor_group_ids,
+            group_ids=services.supervisor_group_ids,
+        )
+    except ServiceError as exc:
+        logger.warning("panel token: assignment unknown", extra={"reason": str(exc)})
+        return http_response(503, {"message": "Try again"})
+    if not because:
+        # Only the agent on the contact (or a supervisor): a valid Zendesk session is not enough.
+        logger.warning("panel token refused", extra={"reason": "not the contact's agent"})
+        metrics.add_metric(name="PanelTokenRefused", unit=MetricUnit.Count, value=1)
+        return http_response(403, {"message": "Forbidden"})
+    return None

@@ -15,6 +15,7 @@ from connect_zendesk.adapters.secrets import secret_fields
 from connect_zendesk.adapters.transcripts_table import DynamoTranscripts
 from connect_zendesk.errors import NotConfigured
 from connect_zendesk.realtime.analysis import Analyser, analyser_for
+from connect_zendesk.realtime.panel_access import ContactAssignments, ZendeskGroupMemberships
 from connect_zendesk.realtime.panel_push import PanelGateway, PanelPusher
 from connect_zendesk.realtime.segments import TranscriptWriter
 from connect_zendesk.settings import Settings
@@ -62,6 +63,19 @@ class RealtimeServices:
     def alert_topic(self) -> SnsAlertTopic | None:
         arn = self.settings.supervisor_alert_topic_arn
         return SnsAlertTopic(arn) if arn else None
+
+    @cached_property
+    def assignments(self) -> ContactAssignments:
+        return ContactAssignments(self.settings.contacts_table)
+
+    def supervisor_group_ids(self, agent_id: str) -> set[int]:
+        """The agent's Zendesk groups; asked only when supervisor groups are configured."""
+        from connect_zendesk.adapters.zendesk.client import zenpy_client  # noqa: PLC0415 - zenpy
+        from connect_zendesk.adapters.zendesk.ticket_writes import ZendeskTicketWriter  # noqa: PLC0415
+
+        settings = self.settings
+        writer = ZendeskTicketWriter(lambda: zenpy_client(settings))
+        return ZendeskGroupMemberships(lambda path: writer._request("GET", path)).group_ids(agent_id)
 
     def panel_signing_keys(self) -> list[str]:
         """The current key first; `previous_signing_key` is still accepted while a rotation settles."""

@@ -128,7 +128,8 @@ def _failed(
     services: CallServices,
     decision: RetryDecision,
 ) -> bool:
-    max_receives = services.settings.post_call.max_receives
+    own_queue = services.settings.agent_connected  # agent_connected has its own queue and receive limit
+    max_receives = own_queue.max_receives if own_queue.queue_url else services.settings.post_call.max_receives
     details = {
         "error_type": decision.error_type,
         "reason": decision.reason[:MAX_REASON_CHARS],
