@@ -128,7 +128,8 @@ def test_hostile_panel_frames_get_an_error_frame_and_the_socket_keeps_working(st
 
     assert (deep.message["code"], not_finite.message["code"]) == ("InvalidMessage", "InvalidMessage")
     assert note.message["text"] == "still here"
-    assert [n["M"]["text"] for n in contact_item(stack, contact_id)["agentNotes"]["L"]] == [
+    notes = contact_item(stack, notes_key(contact_id))
+    assert [notes[name]["M"]["text"] for name in notes if name.startswith(note_attribute(""))] == [
         {"S": "still here"}
     ]
 

@@ -86,6 +86,7 @@ def test_values_are_flattened_to_strings() -> None:
         "customerName": "Jane Doe",
         "customerFirstName": "",
         "matchCount": "1",
+        "identity": "",
         "skipReason": "",
         "errorType": "",
     }

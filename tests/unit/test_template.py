@@ -555,10 +555,12 @@ def test_contact_log_writes_match_the_contacts_table(dynamodb: RecordingDynamoDB
     log.get("contact-1")
     properties = props("ContactsTable")
     types = attribute_types("ContactsTable")
-    (update, get) = dynamodb.requests
+    # the contact's item, then its own notes item (realtime.agent_notes), both by the table's key
+    (update, *gets) = dynamodb.requests
 
     assert update[0] == "UpdateItem"
-    for _, request in (update, get):
+    assert [operation for operation, _ in gets] == ["GetItem", "GetItem"]
+    for _, request in (update, *gets):
         assert {name: next(iter(value)) for name, value in request["Key"].items()} == {
             name: types[name] for name in key_schema(properties["KeySchema"]).values()
         }
