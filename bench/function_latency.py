@@ -1,5 +1,6 @@
 """Warm latency of the functions no other benchmark times: start_streaming, the panel's token, its
-WebSocket authorizer and routes, the metering run, and kvs_transcriber over the demo call.
+WebSocket authorizer and routes, the connect-time ticket step, the top bar's recording action, the
+metering and reconciliation runs, and kvs_transcriber over the demo call.
 
 Each is invoked on the local stack with the events its caller sends (a Zendesk-signed token request,
 the authorizer's REQUEST event with a granted token, the routes' events with the authorizer context)
@@ -12,17 +13,25 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from connect_zendesk.realtime.signed_tokens import ZENDESK_JWT_AUDIENCE, sign_zendesk_jwt
 from connect_zendesk.settings import Settings
+from connect_zendesk_local.connect_agents import answer_call, sample_agent_arn
 from connect_zendesk_local.connect_events import load_event
 from connect_zendesk_local.kvs_fixtures import missing_media_tools
 from connect_zendesk_local.panel_client import panel_grant
 from connect_zendesk_local.stack import LocalStack, function_output_to
-from connect_zendesk_local.zendesk_app import signed_token_request
+from connect_zendesk_local.zendesk_app import (
+    DEMO_AGENT_ID,
+    app_shared_secret,
+    http_api_event,
+    signed_token_request,
+)
 
 from bench.report import Row, latency_row
 
@@ -41,6 +50,8 @@ def run(stack: LocalStack) -> list[Row]:
             _timeout_row(stack, "panel_authorizer", "granted token, Allow", _panel_authorizer(stack)),
             _timeout_row(stack, "agent_socket", "$connect route", _agent_socket(stack, "connect.json")),
             _timeout_row(stack, "agent_socket", "sync route", _agent_socket(stack, "sync.json")),
+            _timeout_row(stack, "agent_connected", "new leg of an unknown caller", _agent_connected(stack)),
+            _timeout_row(stack, "agent_actions", "pause recording", _agent_actions(stack)),
             _timeout_row(stack, "resolution_metering", "scheduled run", _metering(stack)),
             _timeout_row(stack, "post_call_reconciliation", "scheduled run", _reconciliation(stack)),
         ]
@@ -105,6 +116,7 @@ def _start_streaming_row(stack: LocalStack) -> Row:
 # ---------------------------------------------------------------------------- agent side panel
 def _panel_token(stack: LocalStack) -> Callable[[], None]:
     contact_id = str(uuid.uuid4())
+    answer_call(stack, contact_id)  # a token goes only to the agent agent_connected recorded
 
     def work() -> None:
         answer = stack.invoke("panel_token", signed_token_request(stack.template, stack.client, contact_id))
@@ -134,6 +146,44 @@ def _agent_socket(stack: LocalStack, sample: str) -> Callable[[], None]:
     def work() -> None:
         event["requestContext"]["connectionId"] = uuid.uuid4().hex
         answer = stack.invoke("agent_socket", event)
+        _expect(answer.get("statusCode") == 200, answer)
+
+    return work
+
+
+def _agent_connected(stack: LocalStack) -> Callable[[], None]:
+    """A new contact leg each time (a leg already done is skipped and would time nothing)."""
+    sample = load_event("agent_connected/connected_to_agent.json")
+    envelope = json.loads(sample["Records"][0]["body"])
+    sample_contact = envelope["detail"]["contactId"]
+
+    def work() -> None:
+        contact_id = str(uuid.uuid4())
+        body = json.dumps(envelope).replace(sample_contact, contact_id)
+        event = {"Records": [{**sample["Records"][0], "messageId": uuid.uuid4().hex, "body": body}]}
+        answer = stack.invoke("agent_connected", event)
+        _expect(answer == {"batchItemFailures": []}, answer)
+
+    return work
+
+
+def _agent_actions(stack: LocalStack) -> Callable[[], None]:
+    assert stack.connect is not None, "the local stack runs the Connect emulator"
+    contact_id = str(uuid.uuid4())
+    instance_id = sample_agent_arn().split("instance/", 1)[1].split("/", 1)[0]
+    contact = {"Id": contact_id, "InitialContactId": contact_id, "Channel": "VOICE"}
+    stack.connect.put_contact(instance_id, contact)
+    answer_call(stack, contact_id)
+    secret = app_shared_secret(stack.template, stack.client)
+    issuer = f"https://{stack.template.parameters['ZendeskSubdomain']}.zendesk.com"
+
+    def work() -> None:
+        now = int(time.time())
+        claims = {"iss": issuer, "aud": ZENDESK_JWT_AUDIENCE, "sub": DEMO_AGENT_ID, "contact_id": contact_id}
+        token = sign_zendesk_jwt({**claims, "iat": now, "exp": now + 120}, secret)
+        body = {"contactId": contact_id, "action": "suspend"}
+        event = http_api_event(body, {"Authorization": f"Bearer {token}"}, path="/recording")
+        answer = stack.invoke("agent_actions", event)
         _expect(answer.get("statusCode") == 200, answer)
 
     return work

@@ -83,3 +83,15 @@ def test_every_emulator_fault_variable_is_documented() -> None:
     }
     assert variables
     assert {v for v in variables if f"`{v}`" not in README} == set()
+
+
+def test_every_test_the_security_promises_name_exists() -> None:
+    promises = README.split("### Security promises and the tests that hold them")[1].split("\n## ")[0]
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", promises)
+    assert len(named) >= 20, "the security promises name the tests that hold them"
+    missing = [
+        f"{path}::{name}"
+        for path, name in named
+        if not re.search(rf"^(?:async )?def {name}\(", (PROJECT_ROOT / path).read_text(encoding="utf-8"), re.M)
+    ]
+    assert missing == []
