@@ -2,8 +2,8 @@
 
 Each function gets at least FUZZ_EXAMPLES (500) events mutated from its samples and the public
 reference events (tests/unit/fuzz_events.py). The real handler is loaded from template.yaml like
-Lambda loads it; AWS is moto in-process, Zendesk, the WebSocket gateway and the KVS ports are doubles,
-so no socket is opened. Whatever arrives, each handler answers its caller in that caller's format,
+Lambda loads it; AWS is moto in-process, Zendesk, Connect, the WebSocket gateway and the KVS ports are
+doubles, so no socket is opened. Whatever arrives, each handler answers its caller in that caller's format,
 does not crash inside its own code, and writes no secret, planted phone number, email or caller name
 to its logs.
 """
@@ -16,9 +16,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from connect_zendesk.call_services import CallServices
 from connect_zendesk.connect.contracts import FLOW_CONTRACTS
 from connect_zendesk.connect.flow_event import InvalidFlowEvent, parse_flow_event
 from connect_zendesk.connect.flow_response import MAX_RESPONSE_BYTES
+from connect_zendesk.domain.agent_connected_ports import ConnectAgent
 from connect_zendesk.domain.models import TicketSummary, ZendeskUser
 from connect_zendesk.kvs.transcriber import TranscriberPorts
 from connect_zendesk.kvs.wiring import use_kvs_ports
@@ -38,8 +40,10 @@ from fuzz_events import (
     project_samples,
     reference_samples,
 )
+from post_call_doubles import RecordingQueue
 from post_call_rig import PostCallRig
 from realtime_doubles import FakeGateway
+from unit.test_agent_connected import FakeDesk
 from unit_doubles import (
     AGENT,
     CARLOS,
@@ -242,6 +246,25 @@ def test_the_panel_authorizer_denies_every_forged_or_mangled_request(
     fuzz(events_for(project_samples("panel_authorizer")), check)
 
 
+def test_the_agent_actions_never_act_on_an_unsigned_or_forged_request(
+    realtime_handlers: Callable[[str], Handler],
+) -> None:
+    handler = realtime_handlers("agent_actions")
+    seeds = project_samples("agent_actions") + project_samples("panel_token")
+    answered: set[int] = set()
+
+    def check(event: Any) -> None:
+        response, logs = invoke(handler, event)
+        assert_api_answer(response)
+        assert not 200 <= response["statusCode"] < 300, response
+        answered.add(response["statusCode"])
+        assert_no_unexpected_failure(logs)
+        assert_no_leak(logs, response, names=NAMES)
+
+    fuzz(events_for(seeds), check)
+    assert {400, 401} <= answered  # the forged tokens reached the signature check
+
+
 # ---------------------------------------------------------------------------- after the call
 def test_the_post_call_step_fails_or_dead_letters_bad_messages_without_crashing(
     rig: PostCallRig, load: Callable[..., Handler]
@@ -263,6 +286,46 @@ def test_the_post_call_step_fails_or_dead_letters_bad_messages_without_crashing(
     fuzz(events_for(seeds), check)
 
 
+class AnyConnectAgent:
+    """Connect DescribeUser: the sample's agent is Jo (a Zendesk agent by email), any other nobody."""
+
+    def describe(self, instance_id: str, agent_id: str) -> ConnectAgent | None:
+        if agent_id == "9a1c0e7b-0000-4000-8000-000000000002":
+            return ConnectAgent(agent_id, "jo", "jo@example.com")
+        return None
+
+
+def test_the_agent_connected_step_reports_only_its_records_as_failed(
+    rig: PostCallRig, load: Callable[..., Handler], aws: Template
+) -> None:
+    # The sample's contact chose ticket 42 and has the planted caller number on its record; Connect
+    # and Zendesk are doubles, the Contacts table and the cache are moto (template.yaml).
+    handler = load("agent_connected")
+    env = aws.function("agent_connected").environment
+    contact = "7d1f3a52-2b8e-4c1f-9e0a-1f2e3d4c5b01"
+    desk = FakeDesk({"jo@example.com": 9001}, {42})
+    services = CallServices(
+        Settings.from_env(env),
+        connect_agents=AnyConnectAgent(),
+        agent_desk=desk,
+        message_queue=RecordingQueue(env["AGENT_CONNECTED_QUEUE_URL"], env["AGENT_CONNECTED_DLQ_URL"]),
+        clock=NOW.timestamp,
+    )
+
+    def check(event: Any) -> None:
+        # a fresh record each time: a leg already done would make every later event a duplicate
+        rig.seed_contact(contact, zendeskUserId=501, selectedTicketId=42, callerE164="+14155552671")
+        response, logs = invoke(handler, event, timeout_seconds=60)
+        assert set(batch_identifiers(response)) <= record_ids(event, "messageId")
+        assert_no_unexpected_failure(logs)
+        assert_no_leak(logs, response, names=NAMES)
+
+    with use_services(services):
+        fuzz(events_for(project_samples("agent_connected")), check)
+    # the events that stayed well-formed reached Zendesk: the ticket assigned and popped
+    assert desk.popped.count(("ticket", 9001, 42)) > 10, desk.popped[:5]
+
+
 def test_the_scheduled_metering_ignores_what_its_event_says(
     rig: PostCallRig, load: Callable[..., Handler]
 ) -> None:
@@ -279,6 +342,29 @@ def test_the_scheduled_metering_ignores_what_its_event_says(
         assert_no_leak(logs, response, names=NAMES)
 
     fuzz(events_for(project_samples("resolution_metering")), check)
+
+
+def test_the_scheduled_reconciliation_ignores_what_its_event_says(
+    rig: PostCallRig, load: Callable[..., Handler]
+) -> None:
+    # The sweep queries the pending index on moto (empty: one query a run) whatever its event says;
+    # tests/unit/test_reconciliation.py and the integration test sweep real pending contacts.
+    handler = load("post_call_reconciliation")
+    (sample,) = project_samples("post_call_reconciliation")
+    clean_run, _ = invoke(handler, sample, timeout_seconds=300)
+    assert clean_run["wrapped"] is True
+
+    def check(event: Any) -> None:
+        response, logs = invoke(handler, event, timeout_seconds=300)
+        assert isinstance(response, dict)
+        # a run report without errors: nothing unreconcilable, no reason, not throttled
+        assert (response["unreconcilable"], response["reasons"], response["throttled"]) == (0, {}, False)
+        assert response == clean_run
+        json.dumps(response)
+        assert_no_unexpected_failure(logs)
+        assert_no_leak(logs, response, names=NAMES)
+
+    fuzz(events_for(project_samples("post_call_reconciliation")), check)
 
 
 class NothingDue:

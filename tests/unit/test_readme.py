@@ -92,6 +92,8 @@ def test_every_test_the_security_promises_name_exists() -> None:
     missing = [
         f"{path}::{name}"
         for path, name in named
-        if not re.search(rf"^(?:async )?def {name}\(", (PROJECT_ROOT / path).read_text(encoding="utf-8"), re.M)
+        if not re.search(
+            rf"^(?:async )?def {name}\(", (PROJECT_ROOT / path).read_text(encoding="utf-8"), re.MULTILINE
+        )
     ]
     assert missing == []
