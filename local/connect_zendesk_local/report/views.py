@@ -1,4 +1,4 @@
-"""The Athena views QuickSight (and `make report`) read: one SQL source each, declared in template.yaml.
+"""The Athena views QuickSight (and `make report`) read: one SQL source each (stacks/analytics_views.yaml).
 
 A view is a Glue table of type VIRTUAL_VIEW whose `ViewOriginalText` is Athena's Presto view encoding,
 `/* Presto View: <base64 of {originalSql, catalog, schema, columns}> */`. Its SQL is the file's text
