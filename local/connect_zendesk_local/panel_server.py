@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from connect_zendesk.realtime.signed_tokens import CONTACT_ID
 
 from connect_zendesk_local.cfn_template import PROJECT_ROOT
+from connect_zendesk_local.connect_agents import answer_call
 from connect_zendesk_local.contact_lens_events import call_records
-from connect_zendesk_local.panel_client import put_records
+from connect_zendesk_local.panel_client import contact_has_agent, put_records
 from connect_zendesk_local.stack import LocalStack, function_output_to
 from connect_zendesk_local.zendesk_app import signed_token_request
 
@@ -39,10 +41,19 @@ DESK_DIR = Path(__file__).resolve().parent / "desk"  # the ZAF and Streams doubl
 
 
 def panel_app(stack: LocalStack, panel_dir: Path = PANEL_DIR) -> web.Application:
+    def issue(contact_id: str) -> dict[str, Any]:
+        # Tokens go only to the agent on the contact: the sample agent answers first, as on a real call
+        # (CONNECTED_TO_AGENT through agent_connected), unless someone already did.
+        if CONTACT_ID.fullmatch(contact_id) and not contact_has_agent(stack, contact_id):
+            answer_call(stack, contact_id)
+        answer: dict[str, Any] = stack.invoke(
+            "panel_token", signed_token_request(stack.template, stack.client, contact_id)
+        )
+        return answer
+
     async def token(request: web.Request) -> web.Response:
         contact_id = request.query.get("contactId", "")
-        event = signed_token_request(stack.template, stack.client, contact_id)
-        answer = await asyncio.get_running_loop().run_in_executor(None, stack.invoke, "panel_token", event)
+        answer = await asyncio.get_running_loop().run_in_executor(None, issue, contact_id)
         return web.Response(
             status=int(answer["statusCode"]), text=answer["body"], content_type="application/json"
         )
