@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -339,12 +340,22 @@ def invoke_function(template: Template, function: str, event: Any) -> Any:
     """
     with _invocations:
         spec = template.function(function)
+        # Another function's template variables must not outlive its call (one function's queue URL
+        # read by the next as its own), nor reach a process this one starts.
+        for name in _template_variables(template).difference(spec.environment):
+            os.environ.pop(name, None)
         os.environ.update(spec.environment)
         handler = load_handler(spec)
         context = LocalLambdaContext(
             function_name=spec.logical_id, memory_limit_in_mb=spec.memory_mb, timeout_seconds=spec.timeout
         )
         return handler(event, context)
+
+
+@functools.lru_cache(maxsize=8)
+def _template_variables(template: Template) -> frozenset[str]:
+    """Every variable some function of the template sets in its environment (once per template)."""
+    return frozenset(variable for spec in template.functions().values() for variable in spec.environment)
 
 
 @contextlib.contextmanager

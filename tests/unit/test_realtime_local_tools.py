@@ -89,7 +89,7 @@ def test_the_gateway_reads_routes_authorizer_and_stage_from_the_template(templat
     assert spec.stage == "live"
     assert spec.selection_key == "action"
     assert spec.routes == dict.fromkeys(
-        ("$connect", "$disconnect", "saveNote", "sync", "$default"), "AgentSocketFunction"
+        ("$connect", "$disconnect", "saveNote", "sync", "reauth", "$default"), "AgentSocketFunction"
     )
     assert spec.authorizer == "PanelAuthorizerFunction"
     assert spec.identity_sources == ["route.request.querystring.token"]
